@@ -1,0 +1,1 @@
+"""The `ecomlake` command line."""

@@ -1,0 +1,128 @@
+"""One typed settings object for the whole platform.
+
+Values come, highest priority first, from: explicit overrides, environment variables
+`ECOMLAKE_*` (nested with `__`, e.g. `ECOMLAKE_KAFKA__PORT=19092`), a TOML file
+(`ECOMLAKE_CONFIG`, else `ecomlake.toml` in the working directory), then defaults that
+work on one machine.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from ecomlake.errors import EcomlakeError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def find_repo_root() -> Path:
+    """The checkout this package runs from (editable install), else the working directory."""
+    for parent in PACKAGE_DIR.parents:
+        if (parent / "pyproject.toml").is_file() and (parent / "jvm" / "pom.xml").is_file():
+            return parent
+    return Path.cwd()
+
+
+REPO_ROOT = find_repo_root()
+
+
+class KafkaSettings(BaseModel):
+    """The local single-node Kafka broker (KRaft, combined broker + controller)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(9092, ge=1, le=65535)
+    controller_port: int = Field(9093, ge=1, le=65535)
+    events_topic: str = "ecom.events"
+    dlq_topic: str = "ecom.events.dlq"
+    metrics_topic: str = "ecom.metrics.live"
+    partitions: int = Field(6, ge=1, le=1024)
+    heap: str = "1g"
+    start_timeout_s: float = Field(90.0, gt=0)
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Paths may be relative to the repository root."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ECOMLAKE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    data_dir: Path = Path(".ecomlake")
+    jars_dir: Path = Path("jvm/lib")
+    java: str = "java"
+    kafka: KafkaSettings = KafkaSettings()
+
+    @field_validator("data_dir", "jars_dir")
+    @classmethod
+    def _anchor(cls, value: Path) -> Path:
+        value = value.expanduser()
+        return value if value.is_absolute() else REPO_ROOT / value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = config_file()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    @cached_property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @cached_property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    def jars(self, runtime: str) -> Path:
+        return self.jars_dir / runtime
+
+
+def config_file() -> Path | None:
+    explicit = os.environ.get("ECOMLAKE_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise EcomlakeError(f"ECOMLAKE_CONFIG points to {path}, which does not exist")
+        return path
+    default = Path.cwd() / "ecomlake.toml"
+    return default if default.is_file() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load settings, turning validation problems into one-line errors."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise EcomlakeError(
+            f"invalid setting {where}: {first['msg']} "
+            f"(check ECOMLAKE_{where.upper().replace('.', '__')} or ecomlake.toml)"
+        ) from None
+    except ValueError as exc:  # malformed TOML
+        raise EcomlakeError(f"cannot read configuration: {exc}") from None

@@ -1,0 +1,117 @@
+"""Generic managed background process: start detached, record its pid, check it, stop it."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecomlake.errors import EcomlakeError
+
+
+@dataclass(frozen=True)
+class PidRecord:
+    """What `up` wrote about a running service, so `status` and `down` find exactly it."""
+
+    pid: int
+    ports: tuple[int, ...]
+    started_at: float
+    marker: str  # a string in the process's command line, guarding against pid reuse
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.__dict__ | {"ports": list(self.ports)}))
+        tmp.replace(path)
+
+    @staticmethod
+    def load(path: Path) -> PidRecord | None:
+        try:
+            raw = json.loads(path.read_text())
+            return PidRecord(raw["pid"], tuple(raw["ports"]), raw["started_at"], raw["marker"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+
+def process_alive(pid: int, marker: str) -> bool:
+    """True when `pid` runs and is still our process (its command line holds `marker`)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    state = stat.rsplit(")", 1)[1].split()[0]
+    return state != "Z" and marker.encode() in cmdline
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno in (errno.EADDRINUSE, errno.EACCES)
+    return False
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
+        return True
+    return False
+
+
+def spawn(command: list[str], log_file: Path, env: dict[str, str] | None = None,
+          cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start `command` detached in its own session, stdout+stderr appended to `log_file`."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        try:
+            proc = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=env,
+                cwd=cwd,
+            )
+        except FileNotFoundError:
+            raise EcomlakeError(f"cannot run {command[0]!r}: not found") from None
+        except PermissionError as exc:
+            raise EcomlakeError(f"cannot run {command[0]!r}: {exc.strerror}") from None
+    return proc
+
+
+def terminate(pid: int, marker: str, grace_s: float = 30.0) -> bool:
+    """SIGTERM the process, wait up to `grace_s`, then SIGKILL. True if it had to be killed."""
+    if not process_alive(pid, marker):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        reap(pid)
+        if not process_alive(pid, marker):
+            return False
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    for _ in range(50):
+        reap(pid)
+        if not process_alive(pid, marker):
+            break
+        time.sleep(0.1)
+    return True
+
+
+def reap(pid: int) -> None:
+    """Collect the exit status if `pid` is our child (it is when started in this process)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
