@@ -1,0 +1,166 @@
+"""One generator worker: sessions arrive, their events are emitted in emission-time order.
+
+Emission time is event time plus client jitter (kept monotone within a session, so a session's
+own events never overtake each other), plus, for a few sessions, an offline delay: those are
+the late arrivals a stream processor must cope with.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ecomlake.generator.catalog import Catalog
+from ecomlake.generator.geo import country_networks
+from ecomlake.generator.malformed import corrupt
+from ecomlake.generator.manifest import ManifestBuilder
+from ecomlake.generator.options import GeneratorOptions
+from ecomlake.generator.people import Population
+from ecomlake.generator.rhythm import Rhythm
+from ecomlake.generator.session import SessionEvents, SessionSimulator
+from ecomlake.generator.sinks import Sink
+
+ARRIVAL, SESSION, RESEND = 0, 1, 2
+REPORT_EVERY = 2_000
+
+
+@dataclass
+class Plan:
+    """What the parent decides once and hands to every worker."""
+
+    start_ms: int
+    end_ms: int
+    peak_sessions_per_ms: float  # per worker
+    quota: int | None  # messages this worker sends; None = until time/duration runs out
+    worker: int
+    workers: int
+
+
+@dataclass
+class Cursor:
+    session: SessionEvents
+    emit_ms: list[int]
+    late_from: int
+    index: int = 0
+
+
+class Worker:
+    def __init__(self, options: GeneratorOptions, plan: Plan) -> None:
+        self.options = options
+        self.plan = plan
+        self.rng = random.Random(options.seed * 1_000_003 + plan.worker)
+        self.rhythm = Rhythm(options.country_mix)
+        self.population = Population(self.rng, self.rhythm.countries, [], plan.worker,
+                                     plan.workers)
+        self.sim = SessionSimulator(Catalog(options.seed), options.funnel, self.rng)
+        self.manifest = ManifestBuilder()
+        self.heap: list[tuple[int, int, int, Any]] = []
+        self.seq = 0
+
+    def _push(self, when_ms: int, kind: int, item: Any) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (when_ms, self.seq, kind, item))
+
+    def new_session(self, start_ms: int, country: str) -> SessionEvents:
+        if self.rng.random() < self.options.bot_ratio:
+            ip = country_networks(country).sample(self.rng)
+            return self.sim.bot(country, ip, start_ms)
+        person, device = self.population.visitor(country)
+        return self.sim.human(person, device, start_ms)
+
+    def schedule(self, session: SessionEvents) -> None:
+        rng, opts = self.rng, self.options
+        n = len(session.events)
+        late_from = rng.randrange(n) if rng.random() < opts.late_ratio else n
+        delay = int(rng.uniform(*opts.late_delay_s) * 1000)
+        emit, previous = [], 0
+        for i, t in enumerate(session.times_ms):
+            key = t + (rng.randrange(opts.jitter_ms + 1) if opts.jitter_ms else 0)
+            if i >= late_from:
+                key += delay
+            previous = max(previous, key)
+            emit.append(previous)
+        self._push(emit[0], SESSION, Cursor(session, emit, late_from))
+        if session.refund is not None:
+            refund = SessionEvents([session.refund], [session.refund_ms], session.country, False)
+            self._push(session.refund_ms, SESSION, Cursor(refund, [session.refund_ms], 1))
+
+    def run(self, sink: Sink, report: Callable[[int], None], stopped: Callable[[], bool],
+            deadline: float | None = None) -> ManifestBuilder:
+        plan, opts, rng, manifest = self.plan, self.options, self.rng, self.manifest
+        quota = plan.quota if plan.quota is not None else float("inf")
+        t0, country = self.rhythm.next_arrival(rng, plan.start_ms, plan.peak_sessions_per_ms)
+        self._push(int(t0), ARRIVAL, country)
+        pacing = opts.rate / plan.workers if (opts.rate > 0 and not opts.live) else 0.0
+        started = time.monotonic()
+        sent = 0
+        dumps = orjson.dumps
+        while sent < quota and self.heap:
+            when, _, kind, item = heapq.heappop(self.heap)
+            if kind == ARRIVAL:
+                if plan.quota is None and when >= plan.end_ms:
+                    continue  # a time-bounded run: no new sessions after the window
+                self.schedule(self.new_session(when, item))
+                t_next, country = self.rhythm.next_arrival(rng, when, plan.peak_sessions_per_ms)
+                self._push(int(t_next), ARRIVAL, country)
+                continue
+            if sent % REPORT_EVERY == 0 or opts.live:
+                report(sent)
+                if stopped() or (deadline is not None and time.monotonic() >= deadline):
+                    break
+            if opts.live:
+                # Real time: an event leaves when the wall clock reaches its emission time.
+                while (wait := when / 1000 - time.time()) > 0 and not stopped():
+                    time.sleep(min(wait, 0.2))
+            elif pacing:
+                ahead = sent / pacing - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+            if kind == RESEND:
+                key, raw = item
+                sink.send(key, raw)
+                manifest.add_duplicate(key, raw)
+                sent += 1
+                continue
+            cursor: Cursor = item
+            session = cursor.session
+            event = session.events[cursor.index]
+            key = event["session_id"].encode()
+            raw = dumps(event)
+            sink.send(key, raw)
+            sent += 1
+            manifest.add_valid(event, session.country, session.is_bot,
+                               cursor.index >= cursor.late_from, key, raw)
+            cursor.index += 1
+            if cursor.index < len(session.events):
+                self._push(cursor.emit_ms[cursor.index], SESSION, cursor)
+            roll = rng.random()
+            if roll < opts.dup_ratio:
+                # A client retry after a lost acknowledgement: same bytes, a little later.
+                self._push(when + 200 + rng.randrange(5_000), RESEND, (key, raw))
+            elif roll < opts.dup_ratio + opts.bad_ratio and sent < quota:
+                kind_name, bad = corrupt(event, rng)
+                sink.send(key, bad)
+                manifest.add_invalid(kind_name, key, bad)
+                sent += 1
+        report(sent)
+        return manifest
+
+
+def messages_per_session(options: GeneratorOptions, sessions: int = 600) -> float:
+    """Expected messages per session, measured on a throwaway simulation (same seed family)."""
+    pilot = Worker(options, Plan(0, 0, 1.0, None, 0, 1))
+    pilot.rng.seed(options.seed ^ 0x5EED)
+    rhythm = pilot.rhythm
+    events = 0
+    for i in range(sessions):
+        country = rhythm.countries[i % len(rhythm.countries)]
+        session = pilot.new_session(1_700_000_000_000 + i * 60_000, country)
+        events += len(session.events) + (session.refund is not None)
+    return events / sessions * (1 + options.dup_ratio + options.bad_ratio)

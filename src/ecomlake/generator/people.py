@@ -1,0 +1,81 @@
+"""Shoppers and their devices: who comes back, on which device, and whether they are known."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from ecomlake.generator.agents import BROWSER_WEIGHTS, BROWSERS
+from ecomlake.generator.geo import country_networks
+from ecomlake.generator.money import COUNTRY_CURRENCY
+
+NEW_VISITOR_SHARE = 0.35
+NEW_DEVICE_SHARE = 0.08
+MAX_DEVICES = 3
+
+
+@dataclass
+class Device:
+    anonymous_id: str
+    ip: str
+    user_agent: str
+    device_type: str
+    logged_in: bool = False  # the device holds the account's cookie: user_id is known
+
+
+@dataclass
+class Person:
+    number: int
+    country: str
+    currency: str
+    user_id: str  # reserved at creation, revealed by signup or login
+    email: str
+    devices: list[Device] = field(default_factory=list)
+    signed_up: bool = False
+
+
+class Population:
+    """The people one generator worker owns: numbers `worker + k * workers`, so ids never clash
+    between workers and each person's history stays in one process."""
+
+    def __init__(self, rng: random.Random, countries: list[str], weights: list[float],
+                 worker: int = 0, workers: int = 1) -> None:
+        self.rng = rng
+        self.countries = countries
+        self.weights = weights
+        self.next_number = worker
+        self.stride = workers
+        self.by_country: dict[str, list[Person]] = {c: [] for c in countries}
+
+    def new_device(self, country: str) -> Device:
+        rng = self.rng
+        device_type, agent, _ = rng.choices(BROWSERS, weights=BROWSER_WEIGHTS)[0]
+        return Device(
+            anonymous_id=f"A{rng.getrandbits(64):016x}",
+            ip=country_networks(country).sample(rng),
+            user_agent=agent,
+            device_type=device_type,
+        )
+
+    def visitor(self, country: str) -> tuple[Person, Device]:
+        """The person and device of a new human session in `country`."""
+        rng = self.rng
+        known = self.by_country[country]
+        if not known or rng.random() < NEW_VISITOR_SHARE:
+            number = self.next_number
+            self.next_number += self.stride
+            person = Person(
+                number=number,
+                country=country,
+                currency=COUNTRY_CURRENCY.get(country, "USD"),
+                user_id=f"U{number:07d}",
+                email=f"shopper{number}@example.com",
+            )
+            person.devices.append(self.new_device(country))
+            known.append(person)
+            return person, person.devices[0]
+        person = known[rng.randrange(len(known))]
+        if len(person.devices) < MAX_DEVICES and rng.random() < NEW_DEVICE_SHARE:
+            person.devices.append(self.new_device(country))
+            return person, person.devices[-1]
+        return person, person.devices[rng.randrange(len(person.devices))]

@@ -1,0 +1,92 @@
+"""Where generated messages go: a Kafka topic (the real thing) or a JSONL file."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from confluent_kafka import KafkaError, Producer
+
+
+class Sink(Protocol):
+    def send(self, key: bytes, value: bytes) -> None: ...
+
+    def close(self) -> tuple[int, int]:
+        """Flush; return (delivered, delivery errors)."""
+        ...
+
+
+def producer_config(bootstrap: str) -> dict[str, Any]:
+    """Exactly-once-per-partition producing, tuned for throughput on a small machine."""
+    return {
+        "bootstrap.servers": bootstrap,
+        "enable.idempotence": True,  # retries never duplicate or reorder
+        "acks": "all",
+        "compression.type": "lz4",
+        "linger.ms": 25,
+        "batch.size": 1_000_000,
+        "batch.num.messages": 10_000,
+        "queue.buffering.max.messages": 500_000,
+        "queue.buffering.max.kbytes": 524_288,
+        # Keep retrying through a broker restart instead of failing messages.
+        "message.timeout.ms": 300_000,
+        "message.max.bytes": 1_000_000,
+        "log_level": 3,
+    }
+
+
+class KafkaSink:
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.topic = topic
+        self.producer = Producer(producer_config(bootstrap))
+        self.delivered = 0
+        self.errors = 0
+        self.first_error: str | None = None
+        self._lock = threading.Lock()
+        self._since_poll = 0
+
+    def _on_delivery(self, err: KafkaError | None, _msg: object) -> None:
+        if err is None:
+            self.delivered += 1
+            return
+        with self._lock:
+            self.errors += 1
+            self.first_error = self.first_error or err.str()
+
+    def send(self, key: bytes, value: bytes) -> None:
+        while True:
+            try:
+                self.producer.produce(self.topic, value, key, on_delivery=self._on_delivery)
+                break
+            except BufferError:
+                self.producer.poll(0.05)  # local queue full: wait for deliveries, never drop
+        self._since_poll += 1
+        if self._since_poll >= 1_000:
+            self.producer.poll(0)
+            self._since_poll = 0
+
+    def close(self) -> tuple[int, int]:
+        remaining = self.producer.flush(600)
+        if remaining:
+            self.errors += remaining
+            self.first_error = self.first_error or f"{remaining} messages not delivered in time"
+        return self.delivered, self.errors
+
+
+class FileSink:
+    """One message per line (the generator never puts a newline inside a message)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = path.open("wb", buffering=1 << 20)
+        self.count = 0
+        self.first_error: str | None = None
+
+    def send(self, key: bytes, value: bytes) -> None:
+        self.handle.write(value + b"\n")
+        self.count += 1
+
+    def close(self) -> tuple[int, int]:
+        self.handle.close()
+        return self.count, 0
