@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 # (device type, user agent), weighted roughly like a 2025 e-commerce audience.
 BROWSERS: list[tuple[str, str, float]] = [
     ("mobile", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
@@ -37,4 +39,4 @@ CRAWLERS: list[str] = [
     "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
 ]
 
-BROWSER_WEIGHTS = [w for _, _, w in BROWSERS]
+BROWSER_CUM = list(itertools.accumulate(w for _, _, w in BROWSERS))

@@ -7,6 +7,8 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ecomlake.generator.money import RATES_TO_USD, fmt, local_price
+
 # category -> (number of products, low and high USD list price)
 CATEGORIES: dict[str, tuple[int, int, int]] = {
     "electronics": (60, 25, 1200),
@@ -48,6 +50,16 @@ class Catalog:
         self.cum_weights = list(itertools.accumulate(weights))
         self.by_id = {p.product_id: p for p in products}
         self.categories = list(CATEGORIES)
+        # Shelf prices per currency, computed once: the simulator asks for them constantly.
+        self._prices = {(p.product_id, cur): local_price(p.price_usd, cur)
+                        for p in products for cur in RATES_TO_USD}
+        self._texts = {key: fmt(value, key[1]) for key, value in self._prices.items()}
+
+    def price(self, product: Product, currency: str) -> Decimal:
+        return self._prices[product.product_id, currency]
+
+    def price_text(self, product: Product, currency: str) -> str:
+        return self._texts[product.product_id, currency]
 
     def pick(self, rng: random.Random, k: int = 1) -> list[Product]:
         return rng.choices(self.products, cum_weights=self.cum_weights, k=k)

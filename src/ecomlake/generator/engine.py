@@ -100,9 +100,10 @@ class Worker:
         pacing = opts.rate / plan.workers if (opts.rate > 0 and not opts.live) else 0.0
         started = time.monotonic()
         sent = 0
-        dumps = orjson.dumps
-        while sent < quota and self.heap:
-            when, _, kind, item = heapq.heappop(self.heap)
+        dumps, heap, heappop, heappush = orjson.dumps, self.heap, heapq.heappop, heapq.heappush
+        add_valid, send = manifest.add_valid, sink.send
+        while sent < quota and heap:
+            when, _, kind, item = heappop(heap)
             if kind == ARRIVAL:
                 if plan.quota is None and when >= plan.end_ms:
                     continue  # a time-bounded run: no new sessions after the window
@@ -133,13 +134,14 @@ class Worker:
             event = session.events[cursor.index]
             key = event["session_id"].encode()
             raw = dumps(event)
-            sink.send(key, raw)
+            send(key, raw)
             sent += 1
-            manifest.add_valid(event, session.country, session.is_bot,
-                               cursor.index >= cursor.late_from, key, raw)
+            add_valid(event, session.country, session.is_bot, cursor.index >= cursor.late_from,
+                      key, raw)
             cursor.index += 1
             if cursor.index < len(session.events):
-                self._push(cursor.emit_ms[cursor.index], SESSION, cursor)
+                self.seq += 1
+                heappush(heap, (cursor.emit_ms[cursor.index], self.seq, SESSION, cursor))
             roll = rng.random()
             if roll < opts.dup_ratio:
                 # A client retry after a lost acknowledgement: same bytes, a little later.

@@ -7,11 +7,12 @@ corrupt copy gets a fresh event_id so it never collides with the valid event it 
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+
+from ecomlake.generator.ids import random_uuid4
 
 Corruptor = Callable[[dict[str, Any], random.Random], bytes]
 TEN_YEARS_MS = 3_650 * 86_400_000
@@ -91,5 +92,5 @@ KIND_NAMES = list(KINDS)
 
 def corrupt(event: dict[str, Any], rng: random.Random) -> tuple[str, bytes]:
     kind = KIND_NAMES[rng.randrange(len(KIND_NAMES))]
-    fresh = event | {"event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4))}
+    fresh = event | {"event_id": random_uuid4(rng)}
     return kind, KINDS[kind](fresh, rng)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from ecomlake.generator.agents import BROWSER_WEIGHTS, BROWSERS
+from ecomlake.generator.agents import BROWSER_CUM, BROWSERS
 from ecomlake.generator.geo import country_networks
 from ecomlake.generator.money import COUNTRY_CURRENCY
 
@@ -49,7 +49,7 @@ class Population:
 
     def new_device(self, country: str) -> Device:
         rng = self.rng
-        device_type, agent, _ = rng.choices(BROWSERS, weights=BROWSER_WEIGHTS)[0]
+        device_type, agent, _ = rng.choices(BROWSERS, cum_weights=BROWSER_CUM)[0]
         return Device(
             anonymous_id=f"A{rng.getrandbits(64):016x}",
             ip=country_networks(country).sample(rng),

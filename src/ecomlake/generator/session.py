@@ -6,22 +6,23 @@ optional refund that happens hours later. Bots crawl and never buy.
 
 from __future__ import annotations
 
+import itertools
 import random
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from ecomlake.generator.agents import CRAWLERS
 from ecomlake.generator.catalog import Catalog, Product
-from ecomlake.generator.money import fmt, local_price
+from ecomlake.generator.money import fmt
 from ecomlake.generator.options import Funnel
 from ecomlake.generator.people import Device, Person
+from ecomlake.generator.ids import random_uuid4
 from ecomlake.generator.timefmt import iso_ms
 
 SITE = "https://shop.ecomlake.dev"
 TRAFFIC_SOURCES = ["direct", "organic_search", "paid_search", "social", "email", "referral"]
-TRAFFIC_WEIGHTS = [0.30, 0.28, 0.14, 0.14, 0.08, 0.06]
+TRAFFIC_CUM = list(itertools.accumulate([0.30, 0.28, 0.14, 0.14, 0.08, 0.06]))
 REFERRERS = {
     "organic_search": "https://www.google.com/",
     "paid_search": "https://www.google.com/",
@@ -32,9 +33,10 @@ SEARCH_TERMS = ["wireless headphones", "running shoes", "coffee maker", "usb-c c
                 "yoga mat", "phone case", "desk lamp", "backpack", "sunscreen", "lego",
                 "air fryer", "gaming mouse", "winter jacket", "novel", "protein bar"]
 PAYMENT_METHODS = ["card", "paypal", "apple_pay", "google_pay", "bank_transfer"]
-PAYMENT_WEIGHTS = [0.55, 0.2, 0.12, 0.1, 0.03]
+PAYMENT_CUM = list(itertools.accumulate([0.55, 0.2, 0.12, 0.1, 0.03]))
 REFUND_REASONS = ["damaged", "not_as_described", "late_delivery", "changed_mind", "other"]
 MEAN_GAP_MS = 18_000
+GAP_RATE = 1.0 / MEAN_GAP_MS
 BOUNCE_RATE = 0.30
 
 
@@ -59,17 +61,18 @@ class SessionSimulator:
 
     # --- helpers -----------------------------------------------------------------------------
     def _uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-
-    def _gap(self) -> int:
-        return 1_000 + int(self.rng.expovariate(1.0 / MEAN_GAP_MS))
+        return random_uuid4(self.rng)
 
     def _price(self, product: Product, currency: str) -> Decimal:
-        return local_price(product.price_usd, currency)
+        return self.catalog.price(product, currency)
+
+    def _price_text(self, product: Product, currency: str) -> str:
+        return self.catalog.price_text(product, currency)
 
     # --- human sessions ----------------------------------------------------------------------
     def human(self, person: Person, device: Device, start_ms: int) -> SessionEvents:
         rng, funnel = self.rng, self.funnel
+        expovariate = rng.expovariate
         session_id = f"S{rng.getrandbits(64):016x}"
         currency = person.currency
         out = SessionEvents([], [], person.country, False)
@@ -77,10 +80,11 @@ class SessionSimulator:
 
         def emit(event_type: str, path: str, **payload: Any) -> None:
             url = SITE + path
-            event: dict[str, Any] = {
-                "event_id": self._uuid(),
+            t = state["t"]
+            out.events.append({
+                "event_id": random_uuid4(rng),
                 "event_type": event_type,
-                "event_time": iso_ms(state["t"]),
+                "event_time": iso_ms(t),
                 "user_id": person.user_id if device.logged_in else None,
                 "anonymous_id": device.anonymous_id,
                 "session_id": session_id,
@@ -89,12 +93,11 @@ class SessionSimulator:
                 "page_url": url,
                 "referrer": state["referrer"],
                 "schema_version": 1,
-            }
-            event.update(payload)
-            out.events.append(event)
-            out.times_ms.append(state["t"])
+                **payload,
+            })
+            out.times_ms.append(t)
             state["referrer"] = url
-            state["t"] += self._gap()
+            state["t"] = t + 1_000 + int(expovariate(GAP_RATE))
 
         def identify(signup_allowed: bool) -> None:
             if device.logged_in:
@@ -108,7 +111,7 @@ class SessionSimulator:
                 emit("user_signup", "/account/signup", email=person.email,
                      method=rng.choice(["email", "email", "google", "apple"]))
 
-        source = rng.choices(TRAFFIC_SOURCES, weights=TRAFFIC_WEIGHTS)[0]
+        source = rng.choices(TRAFFIC_SOURCES, cum_weights=TRAFFIC_CUM)[0]
         state["referrer"] = REFERRERS.get(source)
         landing = rng.choice(["/", "/", f"/c/{rng.choice(self.catalog.categories)}"])
         if source == "email":
@@ -135,7 +138,7 @@ class SessionSimulator:
             for product in self.catalog.pick(rng, 1 + int(rng.expovariate(1 / 1.2))):
                 viewed.append(product)
                 emit("product_view", f"/p/{product.product_id}", product_id=product.product_id,
-                     category=product.category, price=fmt(self._price(product, currency), currency),
+                     category=product.category, price=self._price_text(product, currency),
                      currency=currency)
 
         if not person.signed_up and rng.random() < funnel.signup_rate / 2:
@@ -150,20 +153,20 @@ class SessionSimulator:
             quantity = 1 if rng.random() < 0.8 else rng.randint(2, 4)
             cart[product.product_id] = (product, quantity)
             emit("add_to_cart", f"/p/{product.product_id}", product_id=product.product_id,
-                 quantity=quantity, unit_price=fmt(self._price(product, currency), currency),
+                 quantity=quantity, unit_price=self._price_text(product, currency),
                  currency=currency)
         if rng.random() < 0.15:
             pid = rng.choice(list(cart))
             product, quantity = cart.pop(pid)
             emit("remove_from_cart", "/cart", product_id=pid, quantity=quantity,
-                 unit_price=fmt(self._price(product, currency), currency), currency=currency)
+                 unit_price=self._price_text(product, currency), currency=currency)
         if not cart or rng.random() >= funnel.cart_to_checkout:
             return out
 
         if rng.random() < 0.6:
             identify(signup_allowed=True)  # most shoppers sign in to check out; others are guests
         items = [
-            {"product_id": pid, "quantity": q, "unit_price": fmt(self._price(p, currency), currency)}
+            {"product_id": pid, "quantity": q, "unit_price": self._price_text(p, currency)}
             for pid, (p, q) in cart.items()
         ]
         total = sum((self._price(p, currency) * q for p, q in cart.values()), Decimal(0))
@@ -176,7 +179,7 @@ class SessionSimulator:
         purchase_ms = state["t"]
         emit("purchase", f"/checkout/confirmation/{order_id}", order_id=order_id,
              currency=currency, items=items, total=fmt(total, currency),
-             payment_method=rng.choices(PAYMENT_METHODS, weights=PAYMENT_WEIGHTS)[0])
+             payment_method=rng.choices(PAYMENT_METHODS, cum_weights=PAYMENT_CUM)[0])
         out.order_ids.append(order_id)
         if rng.random() < funnel.refund_rate:
             partial = len(items) > 1 and rng.random() < 0.4

@@ -6,6 +6,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 DAY_MS = 86_400_000
+# Lookup tables beat arithmetic + formatting in the generator's hottest path.
+_CLOCK = [f"T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}." for s in range(86_400)]
+_MILLIS = [f"{ms:03d}Z" for ms in range(1000)]
 
 
 @lru_cache(maxsize=64)
@@ -14,12 +17,10 @@ def _day(day_number: int) -> str:
 
 
 def iso_ms(epoch_ms: int) -> str:
-    """`2026-11-25T13:04:05.123Z` for an epoch in milliseconds (about 4x faster than strftime)."""
+    """`2026-11-25T13:04:05.123Z` for an epoch in milliseconds."""
     day, rest = divmod(epoch_ms, DAY_MS)
     seconds, millis = divmod(rest, 1000)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    return f"{_day(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
+    return _day(day) + _CLOCK[seconds] + _MILLIS[millis]
 
 
 def to_ms(moment: datetime) -> int:
