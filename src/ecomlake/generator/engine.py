@@ -7,7 +7,9 @@ the late arrivals a stream processor must cope with.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -28,6 +30,8 @@ from ecomlake.generator.sinks import Sink
 
 ARRIVAL, SESSION, RESEND = 0, 1, 2
 REPORT_EVERY = 2_000
+HOUR_MS = 3_600_000
+SESSION_TIMEOUT_MS = 30 * 60_000
 
 
 @dataclass
@@ -50,6 +54,44 @@ class Cursor:
     index: int = 0
 
 
+class ArrivalControl:
+    """Steers the session arrival rate so a backfill's quota of messages ends at the window's
+    end: every few hundred sessions it re-plans the remaining quota over the remaining traffic,
+    using the messages per session actually simulated so far (deterministic for a seed)."""
+
+    STEP_MS = 60_000
+    EVERY = 200
+
+    def __init__(self, rhythm: Rhythm, plan: Plan, factor: float) -> None:
+        self.plan, self.factor = plan, factor
+        self.peak = plan.peak_sessions_per_ms
+        self.sessions = 0
+        self.scheduled = 0.0  # expected messages from sessions so far, inside the window
+        levels = [rhythm.level(t) for t in range(plan.start_ms, plan.end_ms, self.STEP_MS)]
+        self.tail = list(itertools.accumulate(reversed(levels)))[::-1] + [0.0]
+
+    def remaining_mass(self, t_ms: int) -> float:
+        index = max(0, (t_ms - self.plan.start_ms) // self.STEP_MS)
+        return self.tail[min(index, len(self.tail) - 1)] * self.STEP_MS
+
+    def observe(self, session: SessionEvents, t_ms: int) -> None:
+        if self.plan.quota is None:
+            return
+        self.sessions += 1
+        inside = sum(1 for t in session.times_ms if t < self.plan.end_ms)
+        inside += session.refund is not None and session.refund_ms < self.plan.end_ms
+        self.scheduled += inside * self.factor
+        if self.sessions % self.EVERY:
+            return
+        mass = self.remaining_mass(t_ms)
+        remaining = self.plan.quota - self.scheduled
+        if mass > 0 and remaining > 0:
+            per_session = self.scheduled / self.sessions
+            self.peak = remaining / per_session / mass
+        elif remaining <= 0:
+            self.peak = self.plan.peak_sessions_per_ms / 20  # trickle: the quota is planned
+
+
 class Worker:
     def __init__(self, options: GeneratorOptions, plan: Plan) -> None:
         self.options = options
@@ -62,6 +104,7 @@ class Worker:
         self.manifest = ManifestBuilder()
         self.heap: list[tuple[int, int, int, Any]] = []
         self.seq = 0
+        self.control = ArrivalControl(self.rhythm, plan, 1 + options.dup_ratio + options.bad_ratio)
 
     def _push(self, when_ms: int, kind: int, item: Any) -> None:
         self.seq += 1
@@ -71,11 +114,25 @@ class Worker:
         if self.rng.random() < self.options.bot_ratio:
             ip = country_networks(country).sample(self.rng)
             return self.sim.bot(country, ip, start_ms)
-        person, device = self.population.visitor(country)
-        return self.sim.human(person, device, start_ms)
+        person, device = self.population.visitor(country, start_ms)
+        session = self.sim.human(person, device, start_ms)
+        device.busy_until_ms = session.times_ms[-1] + SESSION_TIMEOUT_MS
+        return session
+
+    def clip(self, session: SessionEvents) -> None:
+        """A backfill window is a hard cut-off, like an export: a session running past the end
+        loses its tail, and refunds after the end do not happen (yet)."""
+        end = self.plan.end_ms
+        if session.times_ms[-1] >= end:
+            keep = bisect.bisect_left(session.times_ms, end)
+            del session.events[keep:], session.times_ms[keep:]
+        if session.refund is not None and session.refund_ms >= end:
+            session.refund = None
 
     def schedule(self, session: SessionEvents) -> None:
         rng, opts = self.rng, self.options
+        if not opts.live and session.times_ms[0] < self.plan.end_ms:
+            self.clip(session)
         n = len(session.events)
         late_from = rng.randrange(n) if rng.random() < opts.late_ratio else n
         delay = int(rng.uniform(*opts.late_delay_s) * 1000)
@@ -107,8 +164,15 @@ class Worker:
             if kind == ARRIVAL:
                 if plan.quota is None and when >= plan.end_ms:
                     continue  # a time-bounded run: no new sessions after the window
-                self.schedule(self.new_session(when, item))
-                t_next, country = self.rhythm.next_arrival(rng, when, plan.peak_sessions_per_ms)
+                start = when
+                if when >= plan.end_ms and not opts.live:
+                    # The quota outlived the window (simulation variance): top it up with
+                    # sessions from the window's last hour; they arrive late, as stragglers do.
+                    start = plan.end_ms - rng.randrange(1, min(HOUR_MS, plan.end_ms - plan.start_ms))
+                session = self.new_session(start, item)
+                self.schedule(session)
+                self.control.observe(session, when)
+                t_next, country = self.rhythm.next_arrival(rng, when, self.control.peak)
                 self._push(int(t_next), ARRIVAL, country)
                 continue
             if sent % REPORT_EVERY == 0 or opts.live:

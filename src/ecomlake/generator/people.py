@@ -21,6 +21,7 @@ class Device:
     user_agent: str
     device_type: str
     logged_in: bool = False  # the device holds the account's cookie: user_id is known
+    busy_until_ms: int = 0  # a device has one session at a time: until 30 min of inactivity
 
 
 @dataclass
@@ -57,11 +58,13 @@ class Population:
             device_type=device_type,
         )
 
-    def visitor(self, country: str) -> tuple[Person, Device]:
-        """The person and device of a new human session in `country`."""
+    def visitor(self, country: str, now_ms: int) -> tuple[Person, Device]:
+        """The person and device of a new human session in `country` starting at `now_ms`."""
         rng = self.rng
         known = self.by_country[country]
-        if not known or rng.random() < NEW_VISITOR_SHARE:
+        returning = known[rng.randrange(len(known))] if known else None
+        if returning is None or rng.random() < NEW_VISITOR_SHARE or all(
+                d.busy_until_ms > now_ms for d in returning.devices):
             number = self.next_number
             self.next_number += self.stride
             person = Person(
@@ -74,8 +77,9 @@ class Population:
             person.devices.append(self.new_device(country))
             known.append(person)
             return person, person.devices[0]
-        person = known[rng.randrange(len(known))]
+        person = returning
+        idle = [d for d in person.devices if d.busy_until_ms <= now_ms]
         if len(person.devices) < MAX_DEVICES and rng.random() < NEW_DEVICE_SHARE:
             person.devices.append(self.new_device(country))
             return person, person.devices[-1]
-        return person, person.devices[rng.randrange(len(person.devices))]
+        return person, idle[rng.randrange(len(idle))]

@@ -1,0 +1,79 @@
+# ecomlake: every workflow is a make target; CI (.ci/run) and Jenkins call these, nothing else.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+JARS := jvm/lib
+JVM_RUNTIMES := kafka
+PYTEST_ARGS ?=
+
+.PHONY: help setup demo test test-unit test-integration lint fmt bench up down status clean distclean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
+
+# --- set-up (idempotent: stamps make a second run take seconds) -------------------------------
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	touch $@
+
+$(JARS)/%/.fetched: jvm/pom.xml
+	rm -rf $(JARS)/$*
+	mvn -q -B -f jvm/pom.xml -P$* dependency:copy-dependencies \
+	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS)/$*
+	touch $@
+
+setup: $(VENV)/.synced $(foreach r,$(JVM_RUNTIMES),$(JARS)/$(r)/.fetched) ## Install Python envs and JVM jars (idempotent)
+	@echo "set-up complete: $(BIN)/ecomlake"
+
+# --- the two commands of the quickstart --------------------------------------------------------
+demo: setup ## Start Kafka, generate 100k events, print what was produced
+	$(BIN)/ecomlake demo
+
+test: setup lint ## Lint, then run the whole test suite (unit + integration against real engines)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: setup ## Unit tests only
+	$(BIN)/pytest -m unit $(PYTEST_ARGS)
+
+test-integration: setup ## Integration tests only (start their own Kafka broker)
+	$(BIN)/pytest -m integration $(PYTEST_ARGS)
+
+lint: setup ## ruff + mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+fmt: setup ## Format and auto-fix
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: setup ## Benchmarks (ingest: generator vs Kafka's own producer tool)
+	$(BIN)/python -m bench.ingest.run
+
+# --- services ----------------------------------------------------------------------------------
+up: setup ## Start the local services (Kafka)
+	$(BIN)/ecomlake up
+
+down: ## Stop the local services
+	@if [ -x $(BIN)/ecomlake ]; then $(BIN)/ecomlake down; fi
+
+status: ## Show the local services
+	$(BIN)/ecomlake status
+
+clean: down ## Stop services and delete all state (.ecomlake/)
+	rm -rf .ecomlake .pytest_cache .mypy_cache .ruff_cache
+
+distclean: clean ## Also delete environments and fetched jars
+	rm -rf $(VENV) .tools $(JARS)

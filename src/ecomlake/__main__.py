@@ -1,0 +1,3 @@
+from ecomlake.cli.main import run
+
+run()
