@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -39,6 +39,8 @@ REPO_ROOT = find_repo_root()
 
 class KafkaSettings(BaseModel):
     """The local single-node Kafka broker (KRaft, combined broker + controller)."""
+
+    model_config = ConfigDict(extra="forbid")  # a typo in ecomlake.toml is an error
 
     host: str = "127.0.0.1"
     port: int = Field(9092, ge=1, le=65535)

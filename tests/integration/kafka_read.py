@@ -1,0 +1,45 @@
+"""An independent consumer that reads a whole topic back, for reconciliation."""
+
+from __future__ import annotations
+
+import uuid
+
+from confluent_kafka import Consumer, TopicPartition
+
+from ecomlake.generator.manifest import HASH_MOD, message_hash
+
+
+def read_topic(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[tuple[bytes, bytes]]:
+    """Every (key, value) currently in `topic`, from the start to the high watermarks."""
+    consumer = Consumer({
+        "bootstrap.servers": bootstrap,
+        "group.id": f"reconcile-{uuid.uuid4()}",
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+    })
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in partitions}
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        remaining = {p for p, end in ends.items() if end > 0}
+        out: list[tuple[bytes, bytes]] = []
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while remaining and time.monotonic() < deadline:
+            for msg in consumer.consume(10_000, timeout=1.0):
+                if msg.error():
+                    raise RuntimeError(msg.error().str())
+                out.append((msg.key() or b"", msg.value() or b""))
+                if msg.offset() + 1 >= ends[msg.partition()]:
+                    remaining.discard(msg.partition())
+        assert not remaining, f"partitions not fully read: {sorted(remaining)}"
+        return out
+    finally:
+        consumer.close()
+
+
+def content_hash(messages: list[tuple[bytes, bytes]]) -> str:
+    return f"{sum(message_hash(k, v) for k, v in messages) % HASH_MOD:016x}"

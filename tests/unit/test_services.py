@@ -1,0 +1,80 @@
+"""The service runner's refusals: each says what to do, in one line."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ecomlake.config import Settings, load_settings
+from ecomlake.errors import EcomlakeError
+from ecomlake.services.kafka import KafkaService, server_properties
+from ecomlake.services.process import PidRecord, port_in_use, process_alive
+from ecomlake.services.registry import resolve
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path / "state", jars_dir=tmp_path / "jars")
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def test_missing_jars_say_run_make_setup(settings: Settings) -> None:
+    with pytest.raises(EcomlakeError, match="make setup"):
+        KafkaService(settings).start()
+
+
+def test_missing_java_says_install_jdk(tmp_path: Path) -> None:
+    cfg = load_settings(data_dir=tmp_path, java="no-such-java-binary")
+    with pytest.raises(EcomlakeError, match="JDK 17"):
+        KafkaService(cfg).start()
+
+
+def test_port_in_use_is_refused(tmp_path: Path, busy_port: int) -> None:
+    assert port_in_use("127.0.0.1", busy_port)
+    cfg = load_settings(data_dir=tmp_path, kafka={"port": busy_port})
+    if not (cfg.jars_dir / "kafka").is_dir():
+        pytest.skip("Kafka jars not fetched")
+    with pytest.raises(EcomlakeError, match=f"port {busy_port}"):
+        KafkaService(cfg).start()
+
+
+def test_status_of_a_stopped_service(settings: Settings) -> None:
+    status = KafkaService(settings).status()
+    assert (status.running, status.healthy, status.pid) == (False, False, None)
+
+
+def test_stale_pid_file_is_ignored(settings: Settings) -> None:
+    service = KafkaService(settings)
+    PidRecord(pid=2**22 - 1, ports=(1,), started_at=0.0, marker=service.marker).save(
+        service.pid_file)
+    assert service.record() is None
+    assert not service.pid_file.exists()
+
+
+def test_pid_reuse_is_detected() -> None:
+    import os
+
+    assert process_alive(os.getpid(), "python")
+    assert not process_alive(os.getpid(), "definitely-not-in-my-command-line")
+
+
+def test_unknown_optional_service(settings: Settings) -> None:
+    with pytest.raises(EcomlakeError, match="known services: kafka"):
+        resolve(settings, ["grafana"])
+
+
+def test_single_node_properties(settings: Settings) -> None:
+    text = server_properties(settings, Path("/data"))
+    assert "process.roles=broker,controller" in text
+    assert "offsets.topic.replication.factor=1" in text
+    assert "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093" in text
