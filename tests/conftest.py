@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,10 +16,9 @@ from ecomlake.generator.run import Result, Target, generate
 WINDOW_END = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def generate_file(path: Path, **overrides: object) -> Result:
-    options = GeneratorOptions(**{"events": 20_000, "end": WINDOW_END, "days": 2.0,
-                                  **overrides})  # type: ignore[arg-type]
-    return generate(options, Target("file", path=path))
+def generate_file(path: Path, **overrides: Any) -> Result:
+    params: dict[str, Any] = {"events": 20_000, "end": WINDOW_END, "days": 2.0, **overrides}
+    return generate(GeneratorOptions(**params), Target("file", path=path))
 
 
 @pytest.fixture(scope="session")

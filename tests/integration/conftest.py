@@ -36,4 +36,6 @@ def kafka(kafka_settings: Settings) -> Iterator[KafkaService]:
 
 
 def log_tail(path: Path, lines: int = 20) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+    return (
+        "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+    )

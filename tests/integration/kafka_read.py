@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from confluent_kafka import Consumer, TopicPartition
@@ -11,30 +12,34 @@ from ecomlake.generator.manifest import HASH_MOD, message_hash
 
 def read_topic(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[tuple[bytes, bytes]]:
     """Every (key, value) currently in `topic`, from the start to the high watermarks."""
-    consumer = Consumer({
-        "bootstrap.servers": bootstrap,
-        "group.id": f"reconcile-{uuid.uuid4()}",
-        "enable.auto.commit": False,
-        "auto.offset.reset": "earliest",
-        "isolation.level": "read_committed",
-    })
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"reconcile-{uuid.uuid4()}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+        }
+    )
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-                for p in partitions}
+        ends = {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in partitions
+        }
         consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
         remaining = {p for p, end in ends.items() if end > 0}
         out: list[tuple[bytes, bytes]] = []
-        import time
-
         deadline = time.monotonic() + timeout_s
         while remaining and time.monotonic() < deadline:
             for msg in consumer.consume(10_000, timeout=1.0):
-                if msg.error():
-                    raise RuntimeError(msg.error().str())
+                error = msg.error()
+                if error is not None:
+                    raise RuntimeError(error.str())
                 out.append((msg.key() or b"", msg.value() or b""))
-                if msg.offset() + 1 >= ends[msg.partition()]:
-                    remaining.discard(msg.partition())
+                offset, partition = msg.offset(), msg.partition()
+                if offset is not None and partition is not None and offset + 1 >= ends[partition]:
+                    remaining.discard(partition)
         assert not remaining, f"partitions not fully read: {sorted(remaining)}"
         return out
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -19,16 +20,23 @@ from tests.recount import recount
 END = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def produce(settings: Settings, topic: str, **overrides: object) -> Result:
+def produce(settings: Settings, topic: str, **overrides: Any) -> Result:
     ensure_topics(settings.kafka.bootstrap_servers, {topic: 6})
-    options = GeneratorOptions(**{"events": 50_000, "end": END, "days": 1.0,
-                                  "bad_ratio": 0.02, "dup_ratio": 0.02, **overrides})  # type: ignore[arg-type]
-    return generate(options, Target("kafka", bootstrap=settings.kafka.bootstrap_servers,
-                                    topic=topic))
+    params: dict[str, Any] = {
+        "events": 50_000,
+        "end": END,
+        "days": 1.0,
+        "bad_ratio": 0.02,
+        "dup_ratio": 0.02,
+        **overrides,
+    }
+    target = Target("kafka", bootstrap=settings.kafka.bootstrap_servers, topic=topic)
+    return generate(GeneratorOptions(**params), target)
 
 
-def test_50k_events_arrive_exactly_as_the_manifest_says(kafka: KafkaService,
-                                                        kafka_settings: Settings) -> None:
+def test_50k_events_arrive_exactly_as_the_manifest_says(
+    kafka: KafkaService, kafka_settings: Settings
+) -> None:
     result = produce(kafka_settings, "it.roundtrip", workers=2)
     manifest = result.manifest
     assert result.delivery_errors == 0
@@ -36,8 +44,8 @@ def test_50k_events_arrive_exactly_as_the_manifest_says(kafka: KafkaService,
     assert len(messages) == manifest["total_events"] == 50_000
     assert content_hash(messages) == manifest["content_hash"]
     truth = recount(value for _, value in messages)
-    for key in ("valid_events", "invalid_events", "duplicate_events", "by_type"):
-        assert truth[key] == manifest[key], key
+    for field in ("valid_events", "invalid_events", "duplicate_events", "by_type"):
+        assert truth[field] == manifest[field], field
     # Keyed by session, so all of a session's events share one partition, in order.
     for key, value in messages:
         try:
@@ -48,14 +56,17 @@ def test_50k_events_arrive_exactly_as_the_manifest_says(kafka: KafkaService,
             assert key == event["session_id"].encode()
 
 
-def test_broker_restart_during_produce_loses_nothing(kafka: KafkaService,
-                                                     kafka_settings: Settings) -> None:
+def test_broker_restart_during_produce_loses_nothing(
+    kafka: KafkaService, kafka_settings: Settings
+) -> None:
     topic = "it.restart"
     box: dict[str, Result] = {}
     # Throttled so the produce is still running while the broker goes down and comes back.
     worker = threading.Thread(
-        target=lambda: box.setdefault("r", produce(kafka_settings, topic, events=40_000,
-                                                   rate=5_000.0)))
+        target=lambda: box.setdefault(
+            "r", produce(kafka_settings, topic, events=40_000, rate=5_000.0)
+        )
+    )
     worker.start()
     time.sleep(3.0)
     assert worker.is_alive(), "produce finished before the restart: slow it down"

@@ -11,10 +11,18 @@ import pytest
 COMMANDS = ["up", "down", "status", "generate", "demo"]
 
 
-def ecomlake(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-             ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ecomlake", *args], capture_output=True,
-                          text=True, cwd=cwd, env=env, timeout=120, check=False)
+def ecomlake(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ecomlake", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])
@@ -37,8 +45,7 @@ def test_help(command: str) -> None:
         (["up", "--with", "nosuchservice"], "unknown service"),
     ],
 )
-def test_bad_arguments_give_one_line_errors(args: list[str], fragment: str,
-                                            tmp_path: Path) -> None:
+def test_bad_arguments_give_one_line_errors(args: list[str], fragment: str, tmp_path: Path) -> None:
     result = ecomlake(*args, cwd=tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -72,8 +79,20 @@ def test_kafka_not_running_is_one_line(tmp_path: Path) -> None:
 
 def test_generate_to_file_writes_events_and_manifest(tmp_path: Path) -> None:
     out, manifest = tmp_path / "e.jsonl", tmp_path / "m.json"
-    result = ecomlake("generate", "--to", "file", "-o", str(out), "--events", "500",
-                      "--manifest", str(manifest), "--end", "2026-11-01", "--quiet")
+    result = ecomlake(
+        "generate",
+        "--to",
+        "file",
+        "-o",
+        str(out),
+        "--events",
+        "500",
+        "--manifest",
+        str(manifest),
+        "--end",
+        "2026-11-01",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     assert len(out.read_bytes().splitlines()) == 500
     assert '"total_events": 500' in manifest.read_text()

@@ -40,8 +40,9 @@ def test_several_workers_produce_the_exact_count_too(tmp_path: Path) -> None:
     assert recount(lines(tmp_path / "w.jsonl"))["valid_events"] == result.manifest["valid_events"]
 
 
-def test_manifest_equals_an_independent_recount(stream: tuple[Path, Result],
-                                                truth: dict[str, Any]) -> None:
+def test_manifest_equals_an_independent_recount(
+    stream: tuple[Path, Result], truth: dict[str, Any]
+) -> None:
     manifest = stream[1].manifest
     for key in ("total_events", "valid_events", "invalid_events", "duplicate_events", "by_type"):
         assert manifest[key] == truth[key], key
@@ -59,8 +60,7 @@ def test_manifest_equals_an_independent_recount(stream: tuple[Path, Result],
 
 
 def test_events_stay_in_the_backfill_window(stream: tuple[Path, Result]) -> None:
-    path, result = stream
-    days = list(result.manifest["by_day"])
+    days = list(stream[1].manifest["by_day"])
     assert days == ["2026-10-30", "2026-10-31"]
 
 
@@ -72,8 +72,10 @@ def test_every_malformed_kind_appears_and_is_rejected(tmp_path: Path) -> None:
     assert rejected == result.manifest["invalid_events"]
 
 
-def test_ips_resolve_to_the_intended_country(stream: tuple[Path, Result], truth: dict[str, Any]) -> None:
-    path, result = stream
+def test_ips_resolve_to_the_intended_country(
+    stream: tuple[Path, Result], truth: dict[str, Any]
+) -> None:
+    result = stream[1]
     events = truth["events"]
     by_country: dict[str, int] = defaultdict(int)
     for event in events:
@@ -81,8 +83,7 @@ def test_ips_resolve_to_the_intended_country(stream: tuple[Path, Result], truth:
     assert dict(sorted(by_country.items())) == result.manifest["by_country"]
 
 
-def test_funnel_invariants(stream: tuple[Path, Result], truth: dict[str, Any]) -> None:
-    path, _ = stream
+def test_funnel_invariants(truth: dict[str, Any]) -> None:
     events = sorted(truth["events"], key=lambda e: e["event_time"])
     checkout_sessions: set[str] = set()
     orders: set[str] = set()
@@ -104,8 +105,7 @@ def test_funnel_invariants(stream: tuple[Path, Result], truth: dict[str, Any]) -
     assert purchases > 50 and refunds > 0
 
 
-def test_purchase_totals_are_exact_decimals(stream: tuple[Path, Result], truth: dict[str, Any]) -> None:
-    path, _ = stream
+def test_purchase_totals_are_exact_decimals(truth: dict[str, Any]) -> None:
     for event in truth["events"]:
         if event["event_type"] == "purchase":
             items = sum(Decimal(i["unit_price"]) * i["quantity"] for i in event["items"])
@@ -113,8 +113,7 @@ def test_purchase_totals_are_exact_decimals(stream: tuple[Path, Result], truth: 
             assert isinstance(event["total"], str)
 
 
-def test_signed_up_people_carry_their_user_id_afterwards(stream: tuple[Path, Result], truth: dict[str, Any]) -> None:
-    path, _ = stream
+def test_signed_up_people_carry_their_user_id_afterwards(truth: dict[str, Any]) -> None:
     events = sorted(truth["events"], key=lambda e: e["event_time"])
     signed_up: dict[str, str] = {}
     for event in events:

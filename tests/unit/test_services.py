@@ -56,7 +56,8 @@ def test_status_of_a_stopped_service(settings: Settings) -> None:
 def test_stale_pid_file_is_ignored(settings: Settings) -> None:
     service = KafkaService(settings)
     PidRecord(pid=2**22 - 1, ports=(1,), started_at=0.0, marker=service.marker).save(
-        service.pid_file)
+        service.pid_file
+    )
     assert service.record() is None
     assert not service.pid_file.exists()
 

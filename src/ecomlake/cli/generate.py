@@ -11,14 +11,18 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from ecomlake.cli.app import app, console, settings
 from ecomlake.errors import EcomlakeError
+from ecomlake.generator.geo import DEFAULT_COUNTRY_MIX
 from ecomlake.generator.options import Funnel, GeneratorOptions, parse_country_mix
 from ecomlake.generator.run import Result, Target, generate, write_manifest
 from ecomlake.services.topics import topic_partitions
@@ -34,83 +38,136 @@ def _parse_end(text: str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-class RateColumn(TextColumn):
-    def __init__(self) -> None:
-        super().__init__("")
+class RateColumn(ProgressColumn):
+    """Events per second over the whole run (rich's own speed column shows bytes)."""
 
-    def render(self, task: object) -> object:
-        from rich.text import Text
-
-        elapsed = getattr(task, "elapsed", None) or 0.0
-        done = getattr(task, "completed", 0)
-        return Text(f"{done / elapsed:,.0f} events/s" if elapsed > 0 else "", style="cyan")
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        rate = f"{task.completed / elapsed:,.0f} events/s" if elapsed > 0 else ""
+        return Text(rate, style="cyan")
 
 
 @app.command(name="generate")
 def generate_command(
-    events: Annotated[int | None, typer.Option("--events", "-n", help="Messages to produce "
-                      "(valid + malformed + re-sends). Default 100000 unless --duration.")] = None,
-    duration: Annotated[float | None, typer.Option("--duration", help="Stop after this many "
-                        "seconds of wall time.")] = None,
-    rate: Annotated[float, typer.Option("--rate", help="Events per second; 0 = as fast as "
-                    "possible. With --live, the real-time rate.")] = 0.0,
-    seed: Annotated[int, typer.Option("--seed", help="Same seed and options give "
-                    "byte-identical events.")] = 42,
-    days: Annotated[float, typer.Option("--days", help="Backfill: spread event times over "
-                    "the last D days, ending at --end.")] = 1.0,
-    end: Annotated[str | None, typer.Option("--end", help="End of the backfill window "
-                   "(ISO, UTC). Default: today 00:00 UTC.")] = None,
-    live: Annotated[bool, typer.Option("--live", help="Event times are now: sessions unfold "
-                    "in real time at --rate.")] = False,
-    bad_ratio: Annotated[float, typer.Option("--bad-ratio", help="Share of extra malformed "
-                         "messages (10 kinds).")] = 0.01,
-    dup_ratio: Annotated[float, typer.Option("--dup-ratio", help="Share of exact re-sends of "
-                         "valid events.")] = 0.01,
-    bot_ratio: Annotated[float, typer.Option("--bot-ratio", help="Share of sessions that are "
-                         "crawlers.")] = 0.05,
-    late_ratio: Annotated[float, typer.Option("--late-ratio", help="Share of sessions whose "
-                          "tail arrives minutes late.")] = 0.01,
-    jitter_ms: Annotated[int, typer.Option("--jitter-ms", help="Max out-of-order jitter per "
-                         "event.")] = 2_000,
-    countries: Annotated[str | None, typer.Option("--countries", help="Country mix, e.g. "
-                         "US=0.5,GB=0.2,DE=0.3.")] = None,
-    view_to_cart: Annotated[float, typer.Option(help="Funnel: sessions with a product view "
-                            "that add to cart.")] = Funnel.view_to_cart,
-    cart_to_checkout: Annotated[float, typer.Option(help="Funnel: carts that reach "
-                                "checkout.")] = Funnel.cart_to_checkout,
-    checkout_to_purchase: Annotated[float, typer.Option(help="Funnel: checkouts that "
-                                    "purchase.")] = Funnel.checkout_to_purchase,
-    refund_rate: Annotated[float, typer.Option(help="Share of orders refunded "
-                           "later.")] = Funnel.refund_rate,
+    events: Annotated[
+        int | None,
+        typer.Option(
+            "--events",
+            "-n",
+            help="Messages to produce "
+            "(valid + malformed + re-sends). Default 100000 unless --duration.",
+        ),
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option("--duration", help="Stop after this many seconds of wall time.")
+    ] = None,
+    rate: Annotated[
+        float,
+        typer.Option(
+            "--rate",
+            help="Events per second; 0 = as fast as possible. With --live, the real-time rate.",
+        ),
+    ] = 0.0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Same seed and options give byte-identical events.")
+    ] = 42,
+    days: Annotated[
+        float,
+        typer.Option(
+            "--days", help="Backfill: spread event times over the last D days, ending at --end."
+        ),
+    ] = 1.0,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--end", help="End of the backfill window (ISO, UTC). Default: today 00:00 UTC."
+        ),
+    ] = None,
+    live: Annotated[
+        bool,
+        typer.Option("--live", help="Event times are now: sessions unfold in real time at --rate."),
+    ] = False,
+    bad_ratio: Annotated[
+        float, typer.Option("--bad-ratio", help="Share of extra malformed messages (10 kinds).")
+    ] = 0.01,
+    dup_ratio: Annotated[
+        float, typer.Option("--dup-ratio", help="Share of exact re-sends of valid events.")
+    ] = 0.01,
+    bot_ratio: Annotated[
+        float, typer.Option("--bot-ratio", help="Share of sessions that are crawlers.")
+    ] = 0.05,
+    late_ratio: Annotated[
+        float,
+        typer.Option("--late-ratio", help="Share of sessions whose tail arrives minutes late."),
+    ] = 0.01,
+    jitter_ms: Annotated[
+        int, typer.Option("--jitter-ms", help="Max out-of-order jitter per event.")
+    ] = 2_000,
+    countries: Annotated[
+        str | None, typer.Option("--countries", help="Country mix, e.g. US=0.5,GB=0.2,DE=0.3.")
+    ] = None,
+    view_to_cart: Annotated[
+        float, typer.Option(help="Funnel: sessions with a product view that add to cart.")
+    ] = Funnel.view_to_cart,
+    cart_to_checkout: Annotated[
+        float, typer.Option(help="Funnel: carts that reach checkout.")
+    ] = Funnel.cart_to_checkout,
+    checkout_to_purchase: Annotated[
+        float, typer.Option(help="Funnel: checkouts that purchase.")
+    ] = Funnel.checkout_to_purchase,
+    refund_rate: Annotated[
+        float, typer.Option(help="Share of orders refunded later.")
+    ] = Funnel.refund_rate,
     to: Annotated[str, typer.Option("--to", help="kafka or file.")] = "kafka",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="JSONL path for "
-                      "--to file.")] = None,
-    topic: Annotated[str | None, typer.Option("--topic", help="Kafka topic (default: "
-                     "the events topic from settings).")] = None,
-    manifest: Annotated[Path | None, typer.Option("--manifest", help="Write the ground-truth "
-                        "manifest (JSON) here.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="JSONL path for --to file.")
+    ] = None,
+    topic: Annotated[
+        str | None,
+        typer.Option("--topic", help="Kafka topic (default: the events topic from settings)."),
+    ] = None,
+    manifest: Annotated[
+        Path | None, typer.Option("--manifest", help="Write the ground-truth manifest (JSON) here.")
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", help="Producer processes.")] = 1,
-    metrics_port: Annotated[int | None, typer.Option("--metrics-port", help="Expose "
-                            "Prometheus metrics on this port.")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option("--metrics-port", help="Expose Prometheus metrics on this port.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Simulate shoppers and produce their events (with a ground-truth manifest)."""
     cfg = settings()
-    for name, value in (("view-to-cart", view_to_cart), ("cart-to-checkout", cart_to_checkout),
-                        ("checkout-to-purchase", checkout_to_purchase),
-                        ("refund-rate", refund_rate)):
+    for name, value in (
+        ("view-to-cart", view_to_cart),
+        ("cart-to-checkout", cart_to_checkout),
+        ("checkout-to-purchase", checkout_to_purchase),
+        ("refund-rate", refund_rate),
+    ):
         if not 0.0 <= value <= 1.0:
             raise EcomlakeError(f"--{name} must be in [0, 1], got {value}")
     if events is None and duration is None and not live:
         events = 100_000
     options = GeneratorOptions(
-        events=events, duration_s=duration, rate=rate, seed=seed, days=days,
-        end=_parse_end(end), live=live, bad_ratio=bad_ratio, dup_ratio=dup_ratio,
-        bot_ratio=bot_ratio, late_ratio=late_ratio, jitter_ms=max(0, jitter_ms),
+        events=events,
+        duration_s=duration,
+        rate=rate,
+        seed=seed,
+        days=days,
+        end=_parse_end(end),
+        live=live,
+        bad_ratio=bad_ratio,
+        dup_ratio=dup_ratio,
+        bot_ratio=bot_ratio,
+        late_ratio=late_ratio,
+        jitter_ms=max(0, jitter_ms),
         workers=workers,
-        **({"country_mix": parse_country_mix(countries)} if countries else {}),
-        funnel=Funnel(view_to_cart=view_to_cart, cart_to_checkout=cart_to_checkout,
-                      checkout_to_purchase=checkout_to_purchase, refund_rate=refund_rate),
+        country_mix=parse_country_mix(countries) if countries else dict(DEFAULT_COUNTRY_MIX),
+        funnel=Funnel(
+            view_to_cart=view_to_cart,
+            cart_to_checkout=cart_to_checkout,
+            checkout_to_purchase=checkout_to_purchase,
+            refund_rate=refund_rate,
+        ),
     )
     if to == "kafka":
         topic = topic or cfg.kafka.events_topic
@@ -138,12 +195,19 @@ def generate_command(
         raise typer.Exit(130)
 
 
-def _run_with_progress(options: GeneratorOptions, target: Target, quiet: bool,
-                       metrics: object | None) -> Result:
+def _run_with_progress(
+    options: GeneratorOptions, target: Target, quiet: bool, metrics: object | None
+) -> Result:
     total = options.events
     with Progress(
-        TextColumn("[bold]generating[/]"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=quiet,
+        TextColumn("[bold]generating[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet,
         transient=False,
     ) as progress:
         task = progress.add_task("generate", total=total)
@@ -170,11 +234,25 @@ def print_summary(result: Result, manifest_path: Path | None) -> None:
     for name, count in m["by_type"].items():
         table.add_row(name, f"{count:,}")
     console.print(table)
-    days = Table("day (UTC)", "events", "orders", "gross USD", "refunds USD", "active users",
-                 title="ground truth by day", title_justify="left")
+    days = Table(
+        "day (UTC)",
+        "events",
+        "orders",
+        "gross USD",
+        "refunds USD",
+        "active users",
+        title="ground truth by day",
+        title_justify="left",
+    )
     for day, row in m["by_day"].items():
-        days.add_row(day, f"{row['events']:,}", f"{row['orders']:,}", row["gross_revenue"],
-                     row["refunds"], f"{row['active_users']:,}")
+        days.add_row(
+            day,
+            f"{row['events']:,}",
+            f"{row['orders']:,}",
+            row["gross_revenue"],
+            row["refunds"],
+            f"{row['active_users']:,}",
+        )
     console.print(days)
     console.print(
         f"produced [bold]{m['total_events']:,}[/] messages = {m['valid_events']:,} valid + "

@@ -16,7 +16,9 @@ from ecomlake.services.registry import all_services, known_names, resolve
 def up(
     with_: Annotated[
         list[str] | None,
-        typer.Option("--with", help=f"Also start an optional service ({', '.join(known_names())})."),
+        typer.Option(
+            "--with", help=f"Also start an optional service ({', '.join(known_names())})."
+        ),
     ] = None,
 ) -> None:
     """Start Kafka (and any --with services), wait until healthy, create the topics."""
@@ -50,8 +52,10 @@ def status() -> None:
     table = Table("service", "pid", "ports", "state")
     for service in all_services(settings()):
         st = service.status()
-        state = "[green]healthy[/]" if st.healthy else (
-            "[yellow]running, not responding[/]" if st.running else "[dim]stopped[/]"
+        state = (
+            "[green]healthy[/]"
+            if st.healthy
+            else ("[yellow]running, not responding[/]" if st.running else "[dim]stopped[/]")
         )
         table.add_row(st.name, str(st.pid or "-"), ", ".join(map(str, st.ports)), state)
     console.print(table)

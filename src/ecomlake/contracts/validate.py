@@ -82,8 +82,9 @@ def _line_total(items: list[dict[str, Any]]) -> Decimal:
     return sum((Decimal(i["unit_price"]) * i["quantity"] for i in items), Decimal(0))
 
 
-def validate_message(raw: bytes, now: datetime | None = None) -> tuple[dict[str, Any] | None,
-                                                                      Rejection | None]:
+def validate_message(
+    raw: bytes, now: datetime | None = None
+) -> tuple[dict[str, Any] | None, Rejection | None]:
     """Return (event, None) when `raw` is a valid v1 event, else (None, why)."""
     if len(raw) > MAX_MESSAGE_BYTES:
         return None, Rejection("oversized_payload", f"{len(raw)} bytes > {MAX_MESSAGE_BYTES}")

@@ -51,8 +51,11 @@ class Catalog:
         self.by_id = {p.product_id: p for p in products}
         self.categories = list(CATEGORIES)
         # Shelf prices per currency, computed once: the simulator asks for them constantly.
-        self._prices = {(p.product_id, cur): local_price(p.price_usd, cur)
-                        for p in products for cur in RATES_TO_USD}
+        self._prices = {
+            (p.product_id, cur): local_price(p.price_usd, cur)
+            for p in products
+            for cur in RATES_TO_USD
+        }
         self._texts = {key: fmt(value, key[1]) for key, value in self._prices.items()}
 
     def price(self, product: Product, currency: str) -> Decimal:

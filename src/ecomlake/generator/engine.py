@@ -68,7 +68,7 @@ class ArrivalControl:
         self.sessions = 0
         self.scheduled = 0.0  # expected messages from sessions so far, inside the window
         levels = [rhythm.level(t) for t in range(plan.start_ms, plan.end_ms, self.STEP_MS)]
-        self.tail = list(itertools.accumulate(reversed(levels)))[::-1] + [0.0]
+        self.tail = [*list(itertools.accumulate(reversed(levels)))[::-1], 0.0]
 
     def remaining_mass(self, t_ms: int) -> float:
         index = max(0, (t_ms - self.plan.start_ms) // self.STEP_MS)
@@ -98,8 +98,7 @@ class Worker:
         self.plan = plan
         self.rng = random.Random(options.seed * 1_000_003 + plan.worker)
         self.rhythm = Rhythm(options.country_mix)
-        self.population = Population(self.rng, self.rhythm.countries, [], plan.worker,
-                                     plan.workers)
+        self.population = Population(self.rng, self.rhythm.countries, [], plan.worker, plan.workers)
         self.sim = SessionSimulator(Catalog(options.seed), options.funnel, self.rng)
         self.manifest = ManifestBuilder()
         self.heap: list[tuple[int, int, int, Any]] = []
@@ -148,8 +147,13 @@ class Worker:
             refund = SessionEvents([session.refund], [session.refund_ms], session.country, False)
             self._push(session.refund_ms, SESSION, Cursor(refund, [session.refund_ms], 1))
 
-    def run(self, sink: Sink, report: Callable[[int], None], stopped: Callable[[], bool],
-            deadline: float | None = None) -> ManifestBuilder:
+    def run(
+        self,
+        sink: Sink,
+        report: Callable[[int], None],
+        stopped: Callable[[], bool],
+        deadline: float | None = None,
+    ) -> ManifestBuilder:
         plan, opts, rng, manifest = self.plan, self.options, self.rng, self.manifest
         quota = plan.quota if plan.quota is not None else float("inf")
         t0, country = self.rhythm.next_arrival(rng, plan.start_ms, plan.peak_sessions_per_ms)
@@ -168,7 +172,9 @@ class Worker:
                 if when >= plan.end_ms and not opts.live:
                     # The quota outlived the window (simulation variance): top it up with
                     # sessions from the window's last hour; they arrive late, as stragglers do.
-                    start = plan.end_ms - rng.randrange(1, min(HOUR_MS, plan.end_ms - plan.start_ms))
+                    start = plan.end_ms - rng.randrange(
+                        1, min(HOUR_MS, plan.end_ms - plan.start_ms)
+                    )
                 session = self.new_session(start, item)
                 self.schedule(session)
                 self.control.observe(session, when)
@@ -200,8 +206,9 @@ class Worker:
             raw = dumps(event)
             send(key, raw)
             sent += 1
-            add_valid(event, session.country, session.is_bot, cursor.index >= cursor.late_from,
-                      key, raw)
+            add_valid(
+                event, session.country, session.is_bot, cursor.index >= cursor.late_from, key, raw
+            )
             cursor.index += 1
             if cursor.index < len(session.events):
                 self.seq += 1

@@ -12,19 +12,40 @@ import itertools
 import random
 from functools import cache
 from ipaddress import IPv4Address
+from typing import Any
 
 from ecomlake.errors import EcomlakeError
 
 # Default shopper mix (weights, not necessarily summing to 1).
 DEFAULT_COUNTRY_MIX: dict[str, float] = {
-    "US": 0.34, "GB": 0.10, "DE": 0.09, "FR": 0.06, "ES": 0.04, "IT": 0.04, "NL": 0.03,
-    "CA": 0.06, "AU": 0.04, "JP": 0.05, "BR": 0.07, "IN": 0.08,
+    "US": 0.34,
+    "GB": 0.10,
+    "DE": 0.09,
+    "FR": 0.06,
+    "ES": 0.04,
+    "IT": 0.04,
+    "NL": 0.03,
+    "CA": 0.06,
+    "AU": 0.04,
+    "JP": 0.05,
+    "BR": 0.07,
+    "IN": 0.08,
 }
 
 # Hours to add to UTC for local time (one representative zone per country).
 UTC_OFFSET_HOURS: dict[str, int] = {
-    "US": -6, "GB": 0, "DE": 1, "FR": 1, "ES": 1, "IT": 1, "NL": 1,
-    "CA": -5, "AU": 10, "JP": 9, "BR": -3, "IN": 5,
+    "US": -6,
+    "GB": 0,
+    "DE": 1,
+    "FR": 1,
+    "ES": 1,
+    "IT": 1,
+    "NL": 1,
+    "CA": -5,
+    "AU": 10,
+    "JP": 9,
+    "BR": -3,
+    "IN": 5,
 }
 
 
@@ -58,7 +79,9 @@ def networks() -> dict[str, CountryNetworks]:
         ids = itertools.chain.from_iterable(internals.mainListIDCountryCodes)
         lengths = itertools.chain.from_iterable(internals.mainListNetlength)
     except AttributeError as exc:  # a geoip2fast release with another internal layout
-        raise EcomlakeError(f"unsupported geoip2fast data layout ({exc}); pin geoip2fast==1.2.2")
+        raise EcomlakeError(
+            f"unsupported geoip2fast data layout ({exc}); pin geoip2fast==1.2.2"
+        ) from None
     starts: dict[str, list[int]] = {}
     sizes: dict[str, list[int]] = {}
     for first, cid, length in zip(first_ips, ids, lengths, strict=False):
@@ -87,5 +110,5 @@ def lookup_country(ip: str) -> str | None:
 
 
 @cache
-def _geoip(cls: type) -> object:
+def _geoip(cls: type) -> Any:
     return cls()

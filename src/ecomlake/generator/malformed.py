@@ -39,8 +39,9 @@ def missing_field(event: dict[str, Any], rng: random.Random) -> bytes:
 def wrong_type(event: dict[str, Any], rng: random.Random) -> bytes:
     field = rng.choice(["event_time", "schema_version", "session_id"])
     broken = dict(event)
-    broken[field] = {"event_time": 1_700_000_000_000, "schema_version": "1",
-                     "session_id": 12345}[field]
+    broken[field] = {"event_time": 1_700_000_000_000, "schema_version": "1", "session_id": 12345}[
+        field
+    ]
     return _dump(broken)
 
 
@@ -49,9 +50,16 @@ def unknown_event_type(event: dict[str, Any], rng: random.Random) -> bytes:
 
 
 def negative_quantity(event: dict[str, Any], rng: random.Random) -> bytes:
-    return _dump(event | {"event_type": "add_to_cart", "product_id": "P00001",
-                          "quantity": -rng.randint(1, 5), "unit_price": "9.99",
-                          "currency": "USD"})
+    return _dump(
+        event
+        | {
+            "event_type": "add_to_cart",
+            "product_id": "P00001",
+            "quantity": -rng.randint(1, 5),
+            "unit_price": "9.99",
+            "currency": "USD",
+        }
+    )
 
 
 def far_future_timestamp(event: dict[str, Any], rng: random.Random) -> bytes:
@@ -69,10 +77,17 @@ def invalid_ip(event: dict[str, Any], rng: random.Random) -> bytes:
 
 
 def bad_money(event: dict[str, Any], rng: random.Random) -> bytes:
-    return _dump(event | {"event_type": "purchase", "order_id": "O0000000000000bad",
-                          "currency": "USD", "payment_method": "card", "total": 19.99,
-                          "items": [{"product_id": "P00001", "quantity": 1,
-                                     "unit_price": "19.99"}]})
+    return _dump(
+        event
+        | {
+            "event_type": "purchase",
+            "order_id": "O0000000000000bad",
+            "currency": "USD",
+            "payment_method": "card",
+            "total": 19.99,
+            "items": [{"product_id": "P00001", "quantity": 1, "unit_price": "19.99"}],
+        }
+    )
 
 
 KINDS: dict[str, Corruptor] = {

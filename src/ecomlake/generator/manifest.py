@@ -47,8 +47,9 @@ class ManifestBuilder:
     def total_events(self) -> int:
         return self.valid_events + self.invalid_events + self.duplicate_events
 
-    def add_valid(self, event: dict[str, Any], country: str, is_bot: bool, late: bool,
-                  key: bytes, raw: bytes) -> None:
+    def add_valid(
+        self, event: dict[str, Any], country: str, is_bot: bool, late: bool, key: bytes, raw: bytes
+    ) -> None:
         self.valid_events += 1
         self.content_hash += message_hash(key, raw)  # reduced modulo 2**64 on output
         event_type = event["event_type"]
@@ -92,13 +93,18 @@ class ManifestBuilder:
         self.late_events += other.late_events
         self.bot_events += other.bot_events
         self.content_hash += other.content_hash
-        for mine, theirs in ((self.invalid_by_kind, other.invalid_by_kind),
-                             (self.by_type, other.by_type), (self.by_country, other.by_country),
-                             (self.day_events, other.day_events),
-                             (self.day_orders, other.day_orders)):
+        for mine, theirs in (
+            (self.invalid_by_kind, other.invalid_by_kind),
+            (self.by_type, other.by_type),
+            (self.by_country, other.by_country),
+            (self.day_events, other.day_events),
+            (self.day_orders, other.day_orders),
+        ):
             mine.update(theirs)
-        for sums, more in ((self.day_gross, other.day_gross),
-                           (self.day_refunds, other.day_refunds)):
+        for sums, more in (
+            (self.day_gross, other.day_gross),
+            (self.day_refunds, other.day_refunds),
+        ):
             for day, amount in more.items():
                 sums[day] = sums.get(day, Decimal(0)) + amount
         for day, people in other.day_people.items():

@@ -11,8 +11,9 @@ from ecomlake.errors import EcomlakeError
 
 class GeneratorMetrics:
     def __init__(self) -> None:
-        self.produced = Counter("ecomlake_generator_events_produced",
-                                "Messages handed to the producer")
+        self.produced = Counter(
+            "ecomlake_generator_events_produced", "Messages handed to the producer"
+        )
         self.rate = Gauge("ecomlake_generator_events_per_second", "Recent production rate")
         self._last = time.monotonic()
 

@@ -22,8 +22,18 @@ RATES_TO_USD: dict[str, Decimal] = {
 MINOR_DIGITS: dict[str, int] = {code: (0 if code == "JPY" else 2) for code in RATES_TO_USD}
 
 COUNTRY_CURRENCY: dict[str, str] = {
-    "US": "USD", "GB": "GBP", "DE": "EUR", "FR": "EUR", "ES": "EUR", "IT": "EUR", "NL": "EUR",
-    "CA": "CAD", "AU": "AUD", "JP": "JPY", "BR": "BRL", "IN": "INR",
+    "US": "USD",
+    "GB": "GBP",
+    "DE": "EUR",
+    "FR": "EUR",
+    "ES": "EUR",
+    "IT": "EUR",
+    "NL": "EUR",
+    "CA": "CAD",
+    "AU": "AUD",
+    "JP": "JPY",
+    "BR": "BRL",
+    "IN": "INR",
 }
 
 CENT = Decimal("0.01")

@@ -39,8 +39,14 @@ class Population:
     """The people one generator worker owns: numbers `worker + k * workers`, so ids never clash
     between workers and each person's history stays in one process."""
 
-    def __init__(self, rng: random.Random, countries: list[str], weights: list[float],
-                 worker: int = 0, workers: int = 1) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        countries: list[str],
+        weights: list[float],
+        worker: int = 0,
+        workers: int = 1,
+    ) -> None:
         self.rng = rng
         self.countries = countries
         self.weights = weights
@@ -63,8 +69,11 @@ class Population:
         rng = self.rng
         known = self.by_country[country]
         returning = known[rng.randrange(len(known))] if known else None
-        if returning is None or rng.random() < NEW_VISITOR_SHARE or all(
-                d.busy_until_ms > now_ms for d in returning.devices):
+        if (
+            returning is None
+            or rng.random() < NEW_VISITOR_SHARE
+            or all(d.busy_until_ms > now_ms for d in returning.devices)
+        ):
             number = self.next_number
             self.next_number += self.stride
             person = Person(

@@ -13,8 +13,32 @@ from ecomlake.generator.geo import UTC_OFFSET_HOURS
 
 HOUR_MS = 3_600_000
 # Relative traffic by local hour: quiet nights, a lunch bump, an evening peak.
-LOCAL_HOUR_TRAFFIC = [0.30, 0.20, 0.14, 0.10, 0.09, 0.11, 0.20, 0.38, 0.55, 0.66, 0.72, 0.80,
-                      0.88, 0.84, 0.76, 0.72, 0.74, 0.80, 0.90, 0.98, 1.00, 0.92, 0.70, 0.48]
+LOCAL_HOUR_TRAFFIC = [
+    0.30,
+    0.20,
+    0.14,
+    0.10,
+    0.09,
+    0.11,
+    0.20,
+    0.38,
+    0.55,
+    0.66,
+    0.72,
+    0.80,
+    0.88,
+    0.84,
+    0.76,
+    0.72,
+    0.74,
+    0.80,
+    0.90,
+    0.98,
+    1.00,
+    0.92,
+    0.70,
+    0.48,
+]
 
 
 class Rhythm:
@@ -24,8 +48,10 @@ class Rhythm:
         weights = [country_mix[c] / total for c in self.countries]
         # traffic[h][i]: share of country i at UTC hour h.
         self.by_hour = [
-            [w * LOCAL_HOUR_TRAFFIC[(h + UTC_OFFSET_HOURS.get(c, 0)) % 24]
-             for c, w in zip(self.countries, weights, strict=True)]
+            [
+                w * LOCAL_HOUR_TRAFFIC[(h + UTC_OFFSET_HOURS.get(c, 0)) % 24]
+                for c, w in zip(self.countries, weights, strict=True)
+            ]
             for h in range(24)
         ]
         self.hour_total = [sum(row) for row in self.by_hour]
@@ -42,8 +68,9 @@ class Rhythm:
         points = range(start_ms, max(end_ms, start_ms + step), step)
         return sum(self.level(t) for t in points) / len(points)
 
-    def next_arrival(self, rng: random.Random, t_ms: float, peak_rate_per_ms: float) -> tuple[
-            float, str]:
+    def next_arrival(
+        self, rng: random.Random, t_ms: float, peak_rate_per_ms: float
+    ) -> tuple[float, str]:
         """The next kept session start after `t_ms`, and its country."""
         while True:
             t_ms += rng.expovariate(peak_rate_per_ms)

@@ -71,8 +71,9 @@ def make_plans(options: GeneratorOptions, now: datetime | None = None) -> list[P
         expected = options.events if options.events is not None else 0
         if options.events is None:  # duration-bound backfill: fill the window at --rate
             expected = int(options.rate * (options.duration_s or 0)) or 100_000
-        sessions_per_ms = expected / per_session / ((end_ms - start_ms) *
-                                                     rhythm.mean_level(start_ms, end_ms))
+        sessions_per_ms = (
+            expected / per_session / ((end_ms - start_ms) * rhythm.mean_level(start_ms, end_ms))
+        )
     workers = options.workers
     plans = []
     for w in range(workers):
@@ -83,9 +84,15 @@ def make_plans(options: GeneratorOptions, now: datetime | None = None) -> list[P
     return plans
 
 
-def _worker_main(options: GeneratorOptions, plan: Plan, target: Target,
-                 counter: Synchronized[int], stop: Any, deadline: float | None,
-                 results: Any) -> None:
+def _worker_main(
+    options: GeneratorOptions,
+    plan: Plan,
+    target: Target,
+    counter: Synchronized[int],
+    stop: Any,
+    deadline: float | None,
+    results: Any,
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     sink = target.open(plan.worker, plan.workers)
 
@@ -97,9 +104,12 @@ def _worker_main(options: GeneratorOptions, plan: Plan, target: Target,
     results.put((plan.worker, manifest, delivered, errors, getattr(sink, "first_error", None)))
 
 
-def generate(options: GeneratorOptions, target: Target,
-             on_progress: Callable[[int], None] = lambda _: None,
-             now: datetime | None = None) -> Result:
+def generate(
+    options: GeneratorOptions,
+    target: Target,
+    on_progress: Callable[[int], None] = lambda _: None,
+    now: datetime | None = None,
+) -> Result:
     """Produce the stream; `on_progress(total_sent)` is called a few times a second."""
     plans = make_plans(options, now)
     deadline = time.monotonic() + options.duration_s if options.duration_s else None
@@ -108,10 +118,15 @@ def generate(options: GeneratorOptions, target: Target,
     results = ctx.Queue()
     counters = [ctx.Value("q", 0, lock=False) for _ in plans]
     started = time.monotonic()
-    procs = [ctx.Process(target=_worker_main, name=f"ecomlake-gen-{p.worker}",
-                         args=(options, p, target, counters[i], stop, deadline, results),
-                         daemon=True)
-             for i, p in enumerate(plans)]
+    procs = [
+        ctx.Process(
+            target=_worker_main,
+            name=f"ecomlake-gen-{p.worker}",
+            args=(options, p, target, counters[i], stop, deadline, results),
+            daemon=True,
+        )
+        for i, p in enumerate(plans)
+    ]
     for proc in procs:
         proc.start()
     interrupted = False
@@ -147,10 +162,15 @@ def generate(options: GeneratorOptions, target: Target,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "options": options.describe(),
         "window": {"start": start.isoformat(), "end": end.isoformat()},
-        "target": {"kind": target.kind, "topic": target.topic,
-                   "path": str(target.path) if target.path else None},
+        "target": {
+            "kind": target.kind,
+            "topic": target.topic,
+            "path": str(target.path) if target.path else None,
+        },
         "interrupted": interrupted,
         "delivery_errors": sum(item[3] for item in collected),
+        "elapsed_s": round(seconds, 3),
+        "events_per_second": round(merged.total_events / seconds) if seconds else 0,
     }
     return Result(
         manifest=merged.to_json(header),

@@ -53,10 +53,10 @@ class Service(ABC):
     @abstractmethod
     def healthy(self) -> bool: ...
 
-    def preflight(self) -> None:
+    def preflight(self) -> None:  # noqa: B027 (optional hook)
         """Fail fast, with a message saying what to do, when the service cannot start."""
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 (optional hook)
         """One-time set-up before the first start (formatting storage, writing config)."""
 
     def after_start(self) -> str:

@@ -150,6 +150,10 @@ class KafkaService(Service):
         k = self.settings.kafka
         created = ensure_topics(
             k.bootstrap_servers,
-            {k.events_topic: k.partitions, k.dlq_topic: k.partitions, k.metrics_topic: k.partitions},
+            {
+                k.events_topic: k.partitions,
+                k.dlq_topic: k.partitions,
+                k.metrics_topic: k.partitions,
+            },
         )
         return f"; topics created: {', '.join(created)}" if created else ""

@@ -67,8 +67,9 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     return False
 
 
-def spawn(command: list[str], log_file: Path, env: dict[str, str] | None = None,
-          cwd: Path | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    command: list[str], log_file: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Start `command` detached in its own session, stdout+stderr appended to `log_file`."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from ecomlake.errors import EcomlakeError
 
@@ -39,8 +39,11 @@ def ensure_topics(bootstrap: str, topics: dict[str, int], timeout_s: float = 30.
     """Create the topics that do not exist yet. Returns the names it created."""
     client = admin(bootstrap)
     existing = set(client.list_topics(timeout=timeout_s).topics)
-    missing = [NewTopic(name, num_partitions=n, replication_factor=1)
-               for name, n in topics.items() if name not in existing]
+    missing = [
+        NewTopic(name, num_partitions=n, replication_factor=1)
+        for name, n in topics.items()
+        if name not in existing
+    ]
     if not missing:
         return []
     created = []

@@ -1,0 +1,213 @@
+"""Ingest benchmark: `ecomlake generate --rate 0` vs Kafka's own ProducerPerformance tool.
+
+Both run in the same session against the same fresh broker, on topics with the same partition
+count, with the same producer settings (acks=all, idempotent, lz4, 25 ms linger), and with the
+same records: ProducerPerformance replays a file of generated events, so record sizes and
+compressibility match. Runs alternate and the median of each is reported.
+
+    make bench                                   # defaults below
+    .venv/bin/python -m bench.ingest.run --events 2000000 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ecomlake.config import REPO_ROOT, load_settings
+from ecomlake.services.kafka import KafkaService
+from ecomlake.services.topics import ensure_topics
+
+console = Console()
+RESULTS = REPO_ROOT / "bench" / "ingest" / "results"
+PRODUCER_PROPS = {
+    "acks": "all",
+    "enable.idempotence": "true",
+    "compression.type": "lz4",
+    "linger.ms": "25",
+    "batch.size": "1000000",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_generator(
+    env: dict[str, str], topic: str, events: int, workers: int, manifest: Path
+) -> float:
+    command = [
+        str(REPO_ROOT / ".venv" / "bin" / "ecomlake"),
+        "generate",
+        "--rate",
+        "0",
+        "--events",
+        str(events),
+        "--workers",
+        str(workers),
+        "--topic",
+        topic,
+        "--manifest",
+        str(manifest),
+        "--quiet",
+    ]
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    rate: float = json.loads(manifest.read_text())["events_per_second"]
+    return rate
+
+
+def run_producer_perf(jars: Path, bootstrap: str, topic: str, events: int, payloads: Path) -> float:
+    props = [f"{k}={v}" for k, v in (PRODUCER_PROPS | {"bootstrap.servers": bootstrap}).items()]
+    command = [
+        "java",
+        "-cp",
+        f"{jars}/*",
+        "org.apache.kafka.tools.ProducerPerformance",
+        "--topic",
+        topic,
+        "--num-records",
+        str(events),
+        "--throughput",
+        "-1",
+        "--payload-file",
+        str(payloads),
+        "--payload-delimiter",
+        "\n",
+        "--command-property",
+        *props,
+    ]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    match = re.findall(r"([\d.]+) records/sec", out)
+    if not match:
+        raise RuntimeError(f"no throughput in ProducerPerformance output:\n{out}")
+    return float(match[-1])
+
+
+def payload_file(folder: Path, env: dict[str, str]) -> tuple[Path, float]:
+    """20,000 generated events (no malformed ones) for ProducerPerformance to replay."""
+    path = folder / "payloads.jsonl"
+    subprocess.run(
+        [
+            str(REPO_ROOT / ".venv" / "bin" / "ecomlake"),
+            "generate",
+            "--to",
+            "file",
+            "--output",
+            str(path),
+            "--events",
+            "20000",
+            "--bad-ratio",
+            "0",
+            "--quiet",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    lines = path.read_bytes().splitlines()
+    return path, sum(map(len, lines)) / len(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2, help="generator producer processes")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--partitions", type=int, default=6)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="ecomlake-bench-") as tmp:
+        folder = Path(tmp)
+        port, controller = free_port(), free_port()
+        settings = load_settings(
+            data_dir=folder / "state", kafka={"port": port, "controller_port": controller}
+        )
+        env = dict(
+            os.environ,
+            ECOMLAKE_DATA_DIR=str(folder / "state"),
+            ECOMLAKE_KAFKA__PORT=str(port),
+            ECOMLAKE_KAFKA__CONTROLLER_PORT=str(controller),
+        )
+        kafka = KafkaService(settings)
+        console.print(kafka.start())
+        try:
+            payloads, record_size = payload_file(folder, env)
+            generator_rates: list[float] = []
+            tool_rates: list[float] = []
+            for i in range(args.repeats):
+                topics = {f"bench.gen.{i}": args.partitions, f"bench.perf.{i}": args.partitions}
+                ensure_topics(settings.kafka.bootstrap_servers, topics)
+                generator_rates.append(
+                    run_generator(
+                        env, f"bench.gen.{i}", args.events, args.workers, folder / f"m{i}.json"
+                    )
+                )
+                tool_rates.append(
+                    run_producer_perf(
+                        settings.jars("kafka"),
+                        settings.kafka.bootstrap_servers,
+                        f"bench.perf.{i}",
+                        args.events,
+                        payloads,
+                    )
+                )
+                console.print(
+                    f"run {i + 1}: generator {generator_rates[-1]:,.0f}/s, "
+                    f"ProducerPerformance {tool_rates[-1]:,.0f}/s"
+                )
+        finally:
+            kafka.stop()
+
+    generator, tool = statistics.median(generator_rates), statistics.median(tool_rates)
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "events": args.events,
+        "workers": args.workers,
+        "partitions": args.partitions,
+        "record_bytes_avg": round(record_size),
+        "producer_props": PRODUCER_PROPS,
+        "generator_events_per_s": generator_rates,
+        "producer_perf_records_per_s": tool_rates,
+        "generator_median": generator,
+        "producer_perf_median": tool,
+        "ratio": round(generator / tool, 3),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    table = Table("producer", "records/s (median)", "runs", title="ingest benchmark")
+    table.add_row(
+        f"ecomlake generate --rate 0 --workers {args.workers}",
+        f"{generator:,.0f}",
+        ", ".join(f"{r:,.0f}" for r in generator_rates),
+    )
+    table.add_row(
+        "kafka ProducerPerformance", f"{tool:,.0f}", ", ".join(f"{r:,.0f}" for r in tool_rates)
+    )
+    console.print(table)
+    console.print(
+        f"ratio {generator / tool:.0%} (target >= 50%); "
+        f"{args.events:,} records of {record_size:.0f} bytes avg, "
+        f"{args.partitions} partitions; saved {RESULTS / 'latest.json'}"
+    )
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
