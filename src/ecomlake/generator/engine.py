@@ -32,6 +32,7 @@ ARRIVAL, SESSION, RESEND = 0, 1, 2
 REPORT_EVERY = 2_000
 HOUR_MS = 3_600_000
 SESSION_TIMEOUT_MS = 30 * 60_000
+LIVE_WARMUP_MS = 5 * 60_000
 
 
 @dataclass
@@ -147,6 +148,11 @@ class Worker:
             refund = SessionEvents([session.refund], [session.refund_ms], session.country, False)
             self._push(session.refund_ms, SESSION, Cursor(refund, [session.refund_ms], 1))
 
+    def _skip(self, cursor: Cursor) -> None:
+        cursor.index += 1
+        if cursor.index < len(cursor.session.events):
+            self._push(cursor.emit_ms[cursor.index], SESSION, cursor)
+
     def run(
         self,
         sink: Sink,
@@ -156,7 +162,10 @@ class Worker:
     ) -> ManifestBuilder:
         plan, opts, rng, manifest = self.plan, self.options, self.rng, self.manifest
         quota = plan.quota if plan.quota is not None else float("inf")
-        t0, country = self.rhythm.next_arrival(rng, plan.start_ms, plan.peak_sessions_per_ms)
+        # Live streams start warm: sessions begun before now are already under way, so the
+        # rate is right from the first second (their events before now are not sent).
+        first = plan.start_ms - (LIVE_WARMUP_MS if opts.live else 0)
+        t0, country = self.rhythm.next_arrival(rng, first, plan.peak_sessions_per_ms)
         self._push(int(t0), ARRIVAL, country)
         pacing = opts.rate / plan.workers if (opts.rate > 0 and not opts.live) else 0.0
         started = time.monotonic()
@@ -177,7 +186,8 @@ class Worker:
                     )
                 session = self.new_session(start, item)
                 self.schedule(session)
-                self.control.observe(session, when)
+                if not opts.live:
+                    self.control.observe(session, when)
                 t_next, country = self.rhythm.next_arrival(rng, when, self.control.peak)
                 self._push(int(t_next), ARRIVAL, country)
                 continue
@@ -193,6 +203,10 @@ class Worker:
                 ahead = sent / pacing - (time.monotonic() - started)
                 if ahead > 0:
                     time.sleep(ahead)
+            if opts.live and when < plan.start_ms:  # warm-up: happened before the stream began
+                if kind == SESSION:
+                    self._skip(item)
+                continue
             if kind == RESEND:
                 key, raw = item
                 sink.send(key, raw)
