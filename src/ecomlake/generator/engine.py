@@ -136,12 +136,14 @@ class Worker:
         n = len(session.events)
         late_from = rng.randrange(n) if rng.random() < opts.late_ratio else n
         delay = int(rng.uniform(*opts.late_delay_s) * 1000)
+        jitter, random = opts.jitter_ms + 1, rng.random
         emit, previous = [], 0
         for i, t in enumerate(session.times_ms):
-            key = t + (rng.randrange(opts.jitter_ms + 1) if opts.jitter_ms else 0)
+            key = t + int(random() * jitter)  # random() is ~5x cheaper than randrange()
             if i >= late_from:
                 key += delay
-            previous = max(previous, key)
+            if key > previous:
+                previous = key
             emit.append(previous)
         self._push(emit[0], SESSION, Cursor(session, emit, late_from))
         if session.refund is not None:
