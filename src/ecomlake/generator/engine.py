@@ -1,8 +1,12 @@
-"""One generator worker: sessions arrive, their events are emitted in emission-time order.
+"""One generator worker: sessions arrive, their events leave in emission-time order.
 
 Emission time is event time plus client jitter (kept monotone within a session, so a session's
 own events never overtake each other), plus, for a few sessions, an offline delay: those are
 the late arrivals a stream processor must cope with.
+
+Sessions are simulated a chunk at a time. Every session after the chunk starts later than the
+next arrival time, so all pending events before that time are final: they are sorted and sent,
+the rest wait for the next chunk. Sorting a chunk costs less than a heap operation per event.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
@@ -28,11 +31,15 @@ from ecomlake.generator.rhythm import Rhythm
 from ecomlake.generator.session import SessionEvents, SessionSimulator
 from ecomlake.generator.sinks import Sink
 
-ARRIVAL, SESSION, RESEND = 0, 1, 2
+CHUNK_SESSIONS = 256
 REPORT_EVERY = 2_000
 HOUR_MS = 3_600_000
 SESSION_TIMEOUT_MS = 30 * 60_000
 LIVE_WARMUP_MS = 5 * 60_000
+NEVER = 1 << 62
+
+# (emission ms, tie-breaker, message, session, index of the event in the session)
+Pending = tuple[int, int, bytes, SessionEvents, int]
 
 
 @dataclass
@@ -45,14 +52,6 @@ class Plan:
     quota: int | None  # messages this worker sends; None = until time/duration runs out
     worker: int
     workers: int
-
-
-@dataclass
-class Cursor:
-    session: SessionEvents
-    emit_ms: list[int]
-    late_from: int
-    index: int = 0
 
 
 class ArrivalControl:
@@ -80,7 +79,8 @@ class ArrivalControl:
             return
         self.sessions += 1
         inside = sum(1 for t in session.times_ms if t < self.plan.end_ms)
-        inside += session.refund is not None and session.refund_ms < self.plan.end_ms
+        if session.refund is not None:
+            inside += session.refund.times_ms[0] < self.plan.end_ms
         self.scheduled += inside * self.factor
         if self.sessions % self.EVERY:
             return
@@ -102,13 +102,8 @@ class Worker:
         self.population = Population(self.rng, self.rhythm.countries, [], plan.worker, plan.workers)
         self.sim = SessionSimulator(Catalog(options.seed), options.funnel, self.rng)
         self.manifest = ManifestBuilder()
-        self.heap: list[tuple[int, int, int, Any]] = []
-        self.seq = 0
         self.control = ArrivalControl(self.rhythm, plan, 1 + options.dup_ratio + options.bad_ratio)
-
-    def _push(self, when_ms: int, kind: int, item: Any) -> None:
-        self.seq += 1
-        heapq.heappush(self.heap, (when_ms, self.seq, kind, item))
+        self.ticket = itertools.count()
 
     def new_session(self, start_ms: int, country: str) -> SessionEvents:
         if self.rng.random() < self.options.bot_ratio:
@@ -124,36 +119,54 @@ class Worker:
         loses its tail, and refunds after the end do not happen (yet)."""
         end = self.plan.end_ms
         if session.times_ms[-1] >= end:
-            keep = bisect.bisect_left(session.times_ms, end)
-            del session.events[keep:], session.times_ms[keep:]
-        if session.refund is not None and session.refund_ms >= end:
+            session.truncate(bisect.bisect_left(session.times_ms, end))
+        if session.refund is not None and session.refund.times_ms[0] >= end:
             session.refund = None
 
-    def schedule(self, session: SessionEvents) -> None:
+    def schedule(self, session: SessionEvents, pending: list[Pending]) -> None:
         rng, opts = self.rng, self.options
         if not opts.live and session.times_ms[0] < self.plan.end_ms:
             self.clip(session)
-        n = len(session.events)
-        late_from = rng.randrange(n) if rng.random() < opts.late_ratio else n
+        n = len(session)
+        if rng.random() < opts.late_ratio:
+            session.late_from = int(rng.random() * n)
+        late_from = session.late_from
         delay = int(rng.uniform(*opts.late_delay_s) * 1000)
-        jitter, random = opts.jitter_ms + 1, rng.random
-        emit, previous = [], 0
-        for i, t in enumerate(session.times_ms):
-            key = t + int(random() * jitter)  # random() is ~5x cheaper than randrange()
+        jitter, random_, ticket = opts.jitter_ms + 1, rng.random, self.ticket
+        previous = 0
+        for i, (t, raw) in enumerate(zip(session.times_ms, session.render(rng), strict=True)):
+            key = t + int(random_() * jitter)  # random() is ~5x cheaper than randrange()
             if i >= late_from:
                 key += delay
             if key > previous:
                 previous = key
-            emit.append(previous)
-        self._push(emit[0], SESSION, Cursor(session, emit, late_from))
+            pending.append((previous, next(ticket), raw, session, i))
         if session.refund is not None:
-            refund = SessionEvents([session.refund], [session.refund_ms], session.country, False)
-            self._push(session.refund_ms, SESSION, Cursor(refund, [session.refund_ms], 1))
+            refund = session.refund
+            pending.append((refund.times_ms[0], next(ticket), refund.render(rng)[0], refund, 0))
 
-    def _skip(self, cursor: Cursor) -> None:
-        cursor.index += 1
-        if cursor.index < len(cursor.session.events):
-            self._push(cursor.emit_ms[cursor.index], SESSION, cursor)
+    def _simulate_chunk(
+        self, arrival: tuple[float, str], pending: list[Pending]
+    ) -> tuple[float, str]:
+        """Simulate CHUNK_SESSIONS arrivals; returns the next arrival (time, country)."""
+        plan, opts, rng = self.plan, self.options, self.rng
+        t_next, country = arrival
+        for _ in range(CHUNK_SESSIONS):
+            when = int(t_next)
+            if plan.quota is None and when >= plan.end_ms and not opts.live:
+                return float(NEVER), country  # a time-bounded run: the window is over
+            start = when
+            if when >= plan.end_ms and not opts.live:
+                # The quota outlived the window (simulation variance): top it up with sessions
+                # from the window's last hour; they arrive late, as stragglers do.
+                span = min(HOUR_MS, plan.end_ms - plan.start_ms)
+                start = plan.end_ms - 1 - int(rng.random() * span)
+            session = self.new_session(start, country)
+            self.schedule(session, pending)
+            if not opts.live:
+                self.control.observe(session, when)
+            t_next, country = self.rhythm.next_arrival(rng, t_next, self.control.peak)
+        return t_next, country
 
     def run(
         self,
@@ -163,81 +176,69 @@ class Worker:
         deadline: float | None = None,
     ) -> ManifestBuilder:
         plan, opts, rng, manifest = self.plan, self.options, self.rng, self.manifest
-        quota = plan.quota if plan.quota is not None else float("inf")
+        quota = plan.quota if plan.quota is not None else NEVER
         # Live streams start warm: sessions begun before now are already under way, so the
         # rate is right from the first second (their events before now are not sent).
         first = plan.start_ms - (LIVE_WARMUP_MS if opts.live else 0)
-        t0, country = self.rhythm.next_arrival(rng, first, plan.peak_sessions_per_ms)
-        self._push(int(t0), ARRIVAL, country)
+        arrival = self.rhythm.next_arrival(rng, first, plan.peak_sessions_per_ms)
         pacing = opts.rate / plan.workers if (opts.rate > 0 and not opts.live) else 0.0
+        dup, bad = opts.dup_ratio, opts.dup_ratio + opts.bad_ratio
+        send, add_event, random_ = sink.send, manifest.add_event, rng.random
+        resends: list[tuple[int, int, bytes, bytes]] = []
+        pending: list[Pending] = []
         started = time.monotonic()
         sent = 0
-        dumps, heap, heappop, heappush = orjson.dumps, self.heap, heapq.heappop, heapq.heappush
-        add_valid, send = manifest.add_valid, sink.send
-        while sent < quota and heap:
-            when, _, kind, item = heappop(heap)
-            if kind == ARRIVAL:
-                if plan.quota is None and when >= plan.end_ms:
-                    continue  # a time-bounded run: no new sessions after the window
-                start = when
-                if when >= plan.end_ms and not opts.live:
-                    # The quota outlived the window (simulation variance): top it up with
-                    # sessions from the window's last hour; they arrive late, as stragglers do.
-                    start = plan.end_ms - rng.randrange(
-                        1, min(HOUR_MS, plan.end_ms - plan.start_ms)
-                    )
-                session = self.new_session(start, item)
-                self.schedule(session)
-                if not opts.live:
-                    self.control.observe(session, when)
-                t_next, country = self.rhythm.next_arrival(rng, when, self.control.peak)
-                self._push(int(t_next), ARRIVAL, country)
-                continue
-            if sent % REPORT_EVERY == 0 or opts.live:
-                report(sent)
-                if stopped() or (deadline is not None and time.monotonic() >= deadline):
+        halted = False
+        while sent < quota and not halted:
+            arrival = self._simulate_chunk(arrival, pending)
+            pending.sort()
+            # Every later session starts at or after the next arrival: events before it are final.
+            cut = bisect.bisect_left(pending, (int(min(arrival[0], NEVER)),))
+            ready, pending = pending[:cut], pending[cut:]
+            for when, _, raw, session, index in ready:
+                while resends and resends[0][0] <= when and sent < quota:
+                    _, _, dup_key, dup_raw = heapq.heappop(resends)
+                    send(dup_key, dup_raw)
+                    manifest.add_duplicate(dup_key, dup_raw)
+                    sent += 1
+                if sent >= quota:
                     break
-            if opts.live:
-                # Real time: an event leaves when the wall clock reaches its emission time.
-                while (wait := when / 1000 - time.time()) > 0 and not stopped():
-                    time.sleep(min(wait, 0.2))
-            elif pacing:
-                ahead = sent / pacing - (time.monotonic() - started)
-                if ahead > 0:
-                    time.sleep(ahead)
-            if opts.live and when < plan.start_ms:  # warm-up: happened before the stream began
-                if kind == SESSION:
-                    self._skip(item)
-                continue
-            if kind == RESEND:
-                key, raw = item
-                sink.send(key, raw)
-                manifest.add_duplicate(key, raw)
+                if sent % REPORT_EVERY == 0 or opts.live:
+                    report(sent)
+                    if stopped() or (deadline is not None and time.monotonic() >= deadline):
+                        halted = True
+                        break
+                if opts.live:
+                    if when < plan.start_ms:
+                        continue  # warm-up: it happened before the stream began
+                    # Real time: an event leaves when the wall clock reaches its emission time.
+                    while (wait := when / 1000 - time.time()) > 0 and not stopped():
+                        time.sleep(min(wait, 0.2))
+                elif pacing:
+                    ahead = sent / pacing - (time.monotonic() - started)
+                    if ahead > 0:
+                        time.sleep(ahead)
+                key = session.key
+                send(key, raw)
                 sent += 1
-                continue
-            cursor: Cursor = item
-            session = cursor.session
-            event = session.events[cursor.index]
-            key = event["session_id"].encode()
-            raw = dumps(event)
-            send(key, raw)
-            sent += 1
-            add_valid(
-                event, session.country, session.is_bot, cursor.index >= cursor.late_from, key, raw
-            )
-            cursor.index += 1
-            if cursor.index < len(session.events):
-                self.seq += 1
-                heappush(heap, (cursor.emit_ms[cursor.index], self.seq, SESSION, cursor))
-            roll = rng.random()
-            if roll < opts.dup_ratio:
-                # A client retry after a lost acknowledgement: same bytes, a little later.
-                self._push(when + 200 + rng.randrange(5_000), RESEND, (key, raw))
-            elif roll < opts.dup_ratio + opts.bad_ratio and sent < quota:
-                kind_name, bad = corrupt(event, rng)
-                sink.send(key, bad)
-                manifest.add_invalid(kind_name, key, bad)
-                sent += 1
+                add_event(session, index, key, raw)
+                roll = random_()
+                if roll < dup:
+                    # A client retry after a lost acknowledgement: same bytes, a little later.
+                    retry = when + 200 + int(random_() * 5_000)
+                    heapq.heappush(resends, (retry, next(self.ticket), key, raw))
+                elif roll < bad and sent < quota:
+                    kind, broken = corrupt(orjson.loads(raw), rng)
+                    send(key, broken)
+                    manifest.add_invalid(kind, key, broken)
+                    sent += 1
+            if arrival[0] >= NEVER and not pending:
+                while resends and sent < quota and not halted:
+                    _, _, dup_key, dup_raw = heapq.heappop(resends)
+                    send(dup_key, dup_raw)
+                    manifest.add_duplicate(dup_key, dup_raw)
+                    sent += 1
+                break
         report(sent)
         return manifest
 
@@ -251,5 +252,5 @@ def messages_per_session(options: GeneratorOptions, sessions: int = 600) -> floa
     for i in range(sessions):
         country = rhythm.countries[i % len(rhythm.countries)]
         session = pilot.new_session(1_700_000_000_000 + i * 60_000, country)
-        events += len(session.events) + (session.refund is not None)
+        events += len(session) + (session.refund is not None)
     return events / sessions * (1 + options.dup_ratio + options.bad_ratio)

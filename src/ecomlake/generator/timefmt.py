@@ -16,6 +16,11 @@ def _day(day_number: int) -> str:
     return datetime.fromtimestamp(day_number * 86_400, UTC).strftime("%Y-%m-%d")
 
 
+def day_of(epoch_ms: int) -> str:
+    """`2026-11-25`: the UTC day of an epoch in milliseconds."""
+    return _day(epoch_ms // DAY_MS)
+
+
 def iso_ms(epoch_ms: int) -> str:
     """`2026-11-25T13:04:05.123Z` for an epoch in milliseconds."""
     day, rest = divmod(epoch_ms, DAY_MS)
