@@ -17,7 +17,7 @@ import orjson
 
 from ecomlake.generator.agents import CRAWLERS
 from ecomlake.generator.catalog import Catalog, Product
-from ecomlake.generator.ids import random_uuid4
+from ecomlake.generator.ids import random_uuid4s
 from ecomlake.generator.money import fmt, to_usd
 from ecomlake.generator.options import Funnel
 from ecomlake.generator.people import Device, Person
@@ -101,13 +101,19 @@ class SessionEvents:
         out = []
         referrer = "null" if self.referrer is None else f'"{self.referrer}"'
         shared = self.shared
-        for event_type, t, path, payload, user in zip(
-            self.types, self.times_ms, self.paths, self.payloads, self.users, strict=True
+        for event_id, event_type, t, path, payload, user in zip(
+            random_uuid4s(rng, len(self.types)),
+            self.types,
+            self.times_ms,
+            self.paths,
+            self.payloads,
+            self.users,
+            strict=True,
         ):
             url = SITE + path
             uid = "null" if user is None else f'"{user}"'
             out.append(
-                f'{{"event_id":"{random_uuid4(rng)}","event_type":"{event_type}",'
+                f'{{"event_id":"{event_id}","event_type":"{event_type}",'
                 f'"event_time":"{iso_ms(t)}","user_id":{uid},{shared},"page_url":"{url}",'
                 f'"referrer":{referrer},"schema_version":1{payload}}}'.encode()
             )
