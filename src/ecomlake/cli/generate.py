@@ -23,6 +23,7 @@ from rich.text import Text
 from ecomlake.cli.app import app, console, settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.geo import DEFAULT_COUNTRY_MIX
+from ecomlake.generator.metrics import GeneratorMetrics
 from ecomlake.generator.options import Funnel, GeneratorOptions, parse_country_mix
 from ecomlake.generator.run import Result, Target, generate, write_manifest
 from ecomlake.services.topics import topic_partitions
@@ -181,7 +182,7 @@ def generate_command(
     else:
         raise EcomlakeError(f"--to must be kafka or file, got {to!r}")
 
-    metrics = _start_metrics(metrics_port) if metrics_port else None
+    metrics = GeneratorMetrics.serve(metrics_port) if metrics_port else None
     result = _run_with_progress(options, target, quiet, metrics)
     if manifest is not None:
         write_manifest(result.manifest, manifest)
@@ -196,7 +197,7 @@ def generate_command(
 
 
 def _run_with_progress(
-    options: GeneratorOptions, target: Target, quiet: bool, metrics: object | None
+    options: GeneratorOptions, target: Target, quiet: bool, metrics: GeneratorMetrics | None
 ) -> Result:
     total = options.events
     with Progress(
@@ -211,21 +212,13 @@ def _run_with_progress(
         transient=False,
     ) as progress:
         task = progress.add_task("generate", total=total)
-        last = [0]
 
-        def on_progress(sent: int) -> None:
+        def on_progress(sent: int, errors: int) -> None:
             progress.update(task, completed=sent)
             if metrics is not None:
-                metrics.observe(sent - last[0])  # type: ignore[attr-defined]
-            last[0] = sent
+                metrics.observe(sent, errors)
 
         return generate(options, target, on_progress)
-
-
-def _start_metrics(port: int) -> object:
-    from ecomlake.generator.metrics import GeneratorMetrics
-
-    return GeneratorMetrics.serve(port)
 
 
 def print_summary(result: Result, manifest_path: Path | None) -> None:

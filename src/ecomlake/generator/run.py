@@ -90,6 +90,7 @@ def _worker_main(
     plan: Plan,
     target: Target,
     counter: Synchronized[int],
+    failures: Synchronized[int],
     stop: Any,
     deadline: float | None,
     results: Any,
@@ -102,6 +103,7 @@ def _worker_main(
 
     def report(sent: int) -> None:
         counter.value = sent
+        failures.value = getattr(sink, "errors", 0)
 
     manifest = Worker(options, plan).run(sink, report, stop.is_set, deadline)
     delivered, errors = sink.close()
@@ -111,10 +113,11 @@ def _worker_main(
 def generate(
     options: GeneratorOptions,
     target: Target,
-    on_progress: Callable[[int], None] = lambda _: None,
+    on_progress: Callable[[int, int], None] = lambda sent, errors: None,
     now: datetime | None = None,
 ) -> Result:
-    """Produce the stream; `on_progress(total_sent)` is called a few times a second."""
+    """Produce the stream; `on_progress(sent, delivery_errors)` is called a few times a second
+    (totals over all workers)."""
     plans = make_plans(options, now)
     deadline = time.monotonic() + options.duration_s if options.duration_s else None
     # Not plain fork: the parent may hold librdkafka threads (admin clients), and a fork of a
@@ -125,12 +128,13 @@ def generate(
     stop = ctx.Event()
     results = ctx.Queue()
     counters = [ctx.Value("q", 0, lock=False) for _ in plans]
+    failures = [ctx.Value("q", 0, lock=False) for _ in plans]
     started = time.monotonic()
     procs = [
         ctx.Process(
             target=_worker_main,
             name=f"ecomlake-gen-{p.worker}",
-            args=(options, p, target, counters[i], stop, deadline, results),
+            args=(options, p, target, counters[i], failures[i], stop, deadline, results),
             daemon=True,
         )
         for i, p in enumerate(plans)
@@ -143,7 +147,7 @@ def generate(
         while len(collected) < len(procs):
             with contextlib.suppress(Exception):
                 collected.append(results.get(timeout=0.25))
-            on_progress(sum(c.value for c in counters))
+            on_progress(sum(c.value for c in counters), sum(f.value for f in failures))
             if len(collected) < len(procs) and not any(p.is_alive() for p in procs):
                 with contextlib.suppress(Exception):
                     while True:
