@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.ingest.stages [--events 200000]
 
-No Kafka involved: it times session simulation, rendering, scheduling, the chunk sort and the
-manifest separately over the same sessions (the cyclic GC off, as in the workers).
+No Kafka involved: it times, chunk by chunk, the session simulation, the event assembly
+(times, emission order, JSON rendering), the sort into emission order and the manifest.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import gc
 import time
+from collections import defaultdict
 from datetime import UTC, datetime
 
-from ecomlake.generator.engine import Pending, Worker
+from ecomlake.generator.batch import EventBatch
+from ecomlake.generator.engine import NEVER, Worker
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import make_plans
 
@@ -22,35 +24,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     args = parser.parse_args()
-    gc.disable()
+    gc.disable()  # as in the workers
     options = GeneratorOptions(events=args.events, end=datetime(2026, 11, 1, tzinfo=UTC))
-    worker = Worker(options, make_plans(options)[0])
-    sessions, events, t_ms = [], 0, 1_700_000_000_000
-    started = time.perf_counter()
+    plan = make_plans(options)[0]
+    worker = Worker(options, plan)
+    arrival = worker.rhythm.next_arrival(worker.rng, plan.start_ms, plan.peak_sessions_per_ms)
+    timings: dict[str, float] = defaultdict(float)
+    pending, events = EventBatch.empty(), 0
     while events < args.events:
-        session = worker.new_session(t_ms, "US")
-        sessions.append(session)
-        events += len(session)
-        t_ms += 2_000
-    timings = {"simulate": time.perf_counter() - started}
-    started = time.perf_counter()
-    for session in sessions:
-        session.render(worker.rng)
-    timings["render"] = time.perf_counter() - started
-    pending: list[Pending] = []
-    started = time.perf_counter()
-    for session in sessions:
-        worker.schedule(session, pending)
-    timings["schedule (render included)"] = time.perf_counter() - started
-    started = time.perf_counter()
-    pending.sort()
-    timings["sort"] = time.perf_counter() - started
-    started = time.perf_counter()
-    for _, _, raw, session, index in pending:
-        worker.manifest.add_event(session, index, session.key, raw)
-    timings["manifest"] = time.perf_counter() - started
+        t0 = time.perf_counter()
+        starts, countries, arrival = worker.arrivals(arrival)
+        chunk = worker.sim.simulate(starts, countries)
+        t1 = time.perf_counter()
+        batch = worker.events(chunk)
+        t2 = time.perf_counter()
+        ready, pending = EventBatch.concat(pending, batch).split(int(min(arrival[0], NEVER)))
+        t3 = time.perf_counter()
+        worker.manifest.add_batch(ready)
+        t4 = time.perf_counter()
+        events += len(ready)
+        for stage, seconds in (
+            ("simulate sessions", t1 - t0),
+            ("times, order, JSON", t2 - t1),
+            ("sort into emission order", t3 - t2),
+            ("manifest", t4 - t3),
+        ):
+            timings[stage] += seconds
     for stage, seconds in timings.items():
-        print(f"{stage:28s} {seconds / events * 1e6:5.2f} µs/event")
+        print(f"{stage:26s} {seconds / events * 1e6:5.2f} µs/event")
 
 
 if __name__ == "__main__":

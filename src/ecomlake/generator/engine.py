@@ -4,42 +4,37 @@ Emission time is event time plus client jitter (kept monotone within a session, 
 own events never overtake each other), plus, for a few sessions, an offline delay: those are
 the late arrivals a stream processor must cope with.
 
-Sessions are simulated a chunk at a time. Every session after the chunk starts later than the
+Sessions are simulated a chunk at a time. Every session after the chunk starts at or after the
 next arrival time, so all pending events before that time are final: they are sorted and sent,
-the rest wait for the next chunk. Sorting a chunk costs less than a heap operation per event.
+the rest wait for the next chunk.
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
 import itertools
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import orjson
 
+from ecomlake.generator.batch import EventBatch, render
 from ecomlake.generator.catalog import Catalog
-from ecomlake.generator.geo import country_networks
+from ecomlake.generator.chunk import Chunk, ChunkSimulator
 from ecomlake.generator.malformed import corrupt
 from ecomlake.generator.manifest import ManifestBuilder
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.people import Population
 from ecomlake.generator.rhythm import Rhythm
-from ecomlake.generator.session import SessionEvents, SessionSimulator
 from ecomlake.generator.sinks import Sink
 
-CHUNK_SESSIONS = 256
+CHUNK_SESSIONS = 512
 REPORT_EVERY = 2_000
 HOUR_MS = 3_600_000
-SESSION_TIMEOUT_MS = 30 * 60_000
 LIVE_WARMUP_MS = 5 * 60_000
 NEVER = 1 << 62
-
-# (emission ms, tie-breaker, message, session, index of the event in the session)
-Pending = tuple[int, int, bytes, SessionEvents, int]
 
 
 @dataclass
@@ -56,11 +51,10 @@ class Plan:
 
 class ArrivalControl:
     """Steers the session arrival rate so a backfill's quota of messages ends at the window's
-    end: every few hundred sessions it re-plans the remaining quota over the remaining traffic,
+    end: after every chunk of sessions it re-plans the remaining quota over the remaining traffic,
     using the messages per session actually simulated so far (deterministic for a seed)."""
 
     STEP_MS = 60_000
-    EVERY = 200
 
     def __init__(self, rhythm: Rhythm, plan: Plan, factor: float) -> None:
         self.plan, self.factor = plan, factor
@@ -74,16 +68,12 @@ class ArrivalControl:
         index = max(0, (t_ms - self.plan.start_ms) // self.STEP_MS)
         return self.tail[min(index, len(self.tail) - 1)] * self.STEP_MS
 
-    def observe(self, session: SessionEvents, t_ms: int) -> None:
+    def observe(self, sessions: int, inside: int, t_ms: int) -> None:
+        """`sessions` more were simulated, with `inside` events in the window, by `t_ms`."""
         if self.plan.quota is None:
             return
-        self.sessions += 1
-        inside = sum(1 for t in session.times_ms if t < self.plan.end_ms)
-        if session.refund is not None:
-            inside += session.refund.times_ms[0] < self.plan.end_ms
+        self.sessions += sessions
         self.scheduled += inside * self.factor
-        if self.sessions % self.EVERY:
-            return
         mass = self.remaining_mass(t_ms)
         remaining = self.plan.quota - self.scheduled
         if mass > 0 and remaining > 0:
@@ -97,76 +87,137 @@ class Worker:
     def __init__(self, options: GeneratorOptions, plan: Plan) -> None:
         self.options = options
         self.plan = plan
-        self.rng = random.Random(options.seed * 1_000_003 + plan.worker)
+        seed = options.seed * 1_000_003 + plan.worker
+        self.rng = random.Random(seed)
+        self.np_rng = np.random.Generator(np.random.PCG64(seed))
         self.rhythm = Rhythm(options.country_mix)
-        self.population = Population(self.rng, self.rhythm.countries, [], plan.worker, plan.workers)
-        self.sim = SessionSimulator(Catalog(options.seed), options.funnel, self.rng)
-        self.manifest = ManifestBuilder()
+        self.country_codes = {c: i for i, c in enumerate(self.rhythm.countries)}
+        population = Population(self.rng, self.rhythm.countries, [], plan.worker, plan.workers)
+        self.sim = ChunkSimulator(
+            Catalog(options.seed),
+            options.funnel,
+            population,
+            self.rng,
+            self.np_rng,
+            options.bot_ratio,
+        )
+        self.manifest = ManifestBuilder(self.rhythm.countries)
         self.control = ArrivalControl(self.rhythm, plan, 1 + options.dup_ratio + options.bad_ratio)
-        self.ticket = itertools.count()
 
-    def new_session(self, start_ms: int, country: str) -> SessionEvents:
-        if self.rng.random() < self.options.bot_ratio:
-            ip = country_networks(country).sample(self.rng)
-            return self.sim.bot(country, ip, start_ms)
-        person, device = self.population.visitor(country, start_ms)
-        session = self.sim.human(person, device, start_ms)
-        device.busy_until_ms = session.times_ms[-1] + SESSION_TIMEOUT_MS
-        return session
-
-    def clip(self, session: SessionEvents) -> None:
-        """A backfill window is a hard cut-off, like an export: a session running past the end
-        loses its tail, and refunds after the end do not happen (yet)."""
-        end = self.plan.end_ms
-        if session.times_ms[-1] >= end:
-            session.truncate(bisect.bisect_left(session.times_ms, end))
-        if session.refund is not None and session.refund.times_ms[0] >= end:
-            session.refund = None
-
-    def schedule(self, session: SessionEvents, pending: list[Pending]) -> None:
-        rng, opts = self.rng, self.options
-        if not opts.live and session.times_ms[0] < self.plan.end_ms:
-            self.clip(session)
-        n = len(session)
-        if rng.random() < opts.late_ratio:
-            session.late_from = int(rng.random() * n)
-        late_from = session.late_from
-        delay = int(rng.uniform(*opts.late_delay_s) * 1000)
-        jitter, random_, ticket = opts.jitter_ms + 1, rng.random, self.ticket
-        previous = 0
-        for i, (t, raw) in enumerate(zip(session.times_ms, session.render(rng), strict=True)):
-            key = t + int(random_() * jitter)  # random() is ~5x cheaper than randrange()
-            if i >= late_from:
-                key += delay
-            if key > previous:
-                previous = key
-            pending.append((previous, next(ticket), raw, session, i))
-        if session.refund is not None:
-            refund = session.refund
-            pending.append((refund.times_ms[0], next(ticket), refund.render(rng)[0], refund, 0))
-
-    def _simulate_chunk(
-        self, arrival: tuple[float, str], pending: list[Pending]
-    ) -> tuple[float, str]:
-        """Simulate CHUNK_SESSIONS arrivals; returns the next arrival (time, country)."""
+    def arrivals(
+        self, arrival: tuple[float, str]
+    ) -> tuple[list[int], list[str], tuple[float, str]]:
+        """The next chunk's session starts and countries, and the arrival after them."""
         plan, opts, rng = self.plan, self.options, self.rng
+        starts: list[int] = []
+        countries: list[str] = []
         t_next, country = arrival
+        live_or_open = opts.live or plan.quota is not None
         for _ in range(CHUNK_SESSIONS):
             when = int(t_next)
-            if plan.quota is None and when >= plan.end_ms and not opts.live:
-                return float(NEVER), country  # a time-bounded run: the window is over
-            start = when
             if when >= plan.end_ms and not opts.live:
+                if not live_or_open:
+                    return starts, countries, (float(NEVER), country)  # the window is over
                 # The quota outlived the window (simulation variance): top it up with sessions
                 # from the window's last hour; they arrive late, as stragglers do.
                 span = min(HOUR_MS, plan.end_ms - plan.start_ms)
-                start = plan.end_ms - 1 - int(rng.random() * span)
-            session = self.new_session(start, country)
-            self.schedule(session, pending)
-            if not opts.live:
-                self.control.observe(session, when)
+                when = plan.end_ms - 1 - int(rng.random() * span)
+            starts.append(when)
+            countries.append(country)
             t_next, country = self.rhythm.next_arrival(rng, t_next, self.control.peak)
-        return t_next, country
+        return starts, countries, (t_next, country)
+
+    def events(self, chunk: Chunk) -> EventBatch:
+        """The chunk's events with times, emission times and rendered messages."""
+        opts, plan, np_rng = self.options, self.plan, self.np_rng
+        times = self.sim.times(chunk)
+        session = np.asarray(chunk.session, dtype=np.int64)
+        starts = np.asarray(chunk.starts, dtype=np.int64)
+        if not opts.live:
+            # A backfill window is a hard cut-off, like an export: sessions running past the
+            # end lose their tail, refunds after the end do not happen (yet).
+            keep = ~((times >= plan.end_ms) & (starts[session] < plan.end_ms))
+            if not keep.all():
+                chunk = chunk.select(np.flatnonzero(keep).tolist())
+                times, session = times[keep], session[keep]
+            inside = int((times < plan.end_ms).sum())
+            self.control.observe(len(starts), inside, int(starts[-1]) if len(starts) else 0)
+        n = len(times)
+        sessions = len(chunk.starts)
+        refund = np.asarray(chunk.refund_of, dtype=np.int64) >= 0
+        first = np.ones(n, dtype=bool)
+        first[1:] = session[1:] != session[:-1]
+        position = np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
+        # A few sessions go offline: from some hit on, their events arrive minutes late.
+        late_session = np_rng.random(sessions) < opts.late_ratio
+        lengths = np.bincount(session, minlength=sessions)
+        late_from = np.floor(np_rng.random(sessions) * lengths).astype(np.int64)
+        low, high = opts.late_delay_s
+        delay = np.floor(np_rng.uniform(low, high, sessions) * 1000).astype(np.int64)
+        late = late_session[session] & (position >= late_from[session]) & ~refund
+        jitter = np.floor(np_rng.random(n) * (opts.jitter_ms + 1)).astype(np.int64)
+        emit = times + jitter + np.where(late, delay[session], 0)
+        # Monotone within a session: a running maximum, sessions kept apart by an offset.
+        offset = session << 42
+        emit = np.maximum.accumulate(emit + offset) - offset
+        emit[refund] = times[refund]  # a back-office event: on time
+        countries = np.asarray([self.country_codes[c] for c in chunk.countries], dtype=np.int64)
+        return EventBatch(
+            emit=emit,
+            time=times,
+            kind=np.asarray(chunk.types, dtype=np.int64),
+            country=countries[session],
+            bot=np.asarray(chunk.bots, dtype=bool)[session],
+            late=late,
+            cents=np.asarray(chunk.cents, dtype=np.int64),
+            raw=render(chunk, times, np_rng),
+            key=[chunk.keys[s] for s in chunk.session],
+            anon=[chunk.anons[s] for s in chunk.session],
+            user=chunk.users,
+        )
+
+    def _send(self, ready: EventBatch, broken_after: set[int], sink: Sink, sent: int,
+              quota: int, report: Callable[[int], None], stopped: Callable[[], bool],
+              deadline: float | None, pacing: float, started: float,
+              ) -> tuple[list[int] | range, int, bool]:  # fmt: skip
+        """Send `ready` in order (and a malformed copy after the events in `broken_after`)
+        until the quota, a stop or the deadline. Returns (indices sent, sent, halted)."""
+        opts, send, manifest, rng = self.options, sink.send, self.manifest, self.rng
+        live_start = self.plan.start_ms if opts.live else None
+        done: list[int] = []
+        halted = False
+        count = 0
+        for i, (when, raw, key) in enumerate(
+            zip(ready.emit.tolist(), ready.raw, ready.key, strict=True)
+        ):
+            if sent >= quota:
+                break
+            if sent % REPORT_EVERY == 0 or live_start is not None:
+                report(sent)
+                if stopped() or (deadline is not None and time.monotonic() >= deadline):
+                    halted = True
+                    break
+            if live_start is not None:
+                if when < live_start:
+                    continue  # warm-up: it happened before the stream began
+                # Real time: an event leaves when the wall clock reaches its emission time.
+                while (wait := when / 1000 - time.time()) > 0 and not stopped():
+                    time.sleep(min(wait, 0.2))
+                done.append(i)
+            elif pacing:
+                ahead = sent / pacing - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+            send(key, raw)
+            sent += 1
+            count += 1
+            if i in broken_after and sent < quota:
+                kind, broken = corrupt(orjson.loads(raw), rng)
+                send(key, broken)
+                manifest.add_invalid(kind, key, broken)
+                sent += 1
+        # Without a live warm-up to skip, what was sent is a prefix of `ready`.
+        return (done if live_start is not None else range(count)), sent, halted
 
     def run(
         self,
@@ -182,62 +233,32 @@ class Worker:
         first = plan.start_ms - (LIVE_WARMUP_MS if opts.live else 0)
         arrival = self.rhythm.next_arrival(rng, first, plan.peak_sessions_per_ms)
         pacing = opts.rate / plan.workers if (opts.rate > 0 and not opts.live) else 0.0
-        dup, bad = opts.dup_ratio, opts.dup_ratio + opts.bad_ratio
-        send, add_event, random_ = sink.send, manifest.add_event, rng.random
-        resends: list[tuple[int, int, bytes, bytes]] = []
-        pending: list[Pending] = []
+        pending = EventBatch.empty()
         started = time.monotonic()
         sent = 0
         halted = False
         while sent < quota and not halted:
-            arrival = self._simulate_chunk(arrival, pending)
-            pending.sort()
+            starts, countries, arrival = self.arrivals(arrival)
+            if starts:
+                pending = EventBatch.concat(
+                    pending, self.events(self.sim.simulate(starts, countries))
+                )
             # Every later session starts at or after the next arrival: events before it are final.
-            cut = bisect.bisect_left(pending, (int(min(arrival[0], NEVER)),))
-            ready, pending = pending[:cut], pending[cut:]
-            for when, _, raw, session, index in ready:
-                while resends and resends[0][0] <= when and sent < quota:
-                    _, _, dup_key, dup_raw = heapq.heappop(resends)
-                    send(dup_key, dup_raw)
-                    manifest.add_duplicate(dup_key, dup_raw)
-                    sent += 1
-                if sent >= quota:
-                    break
-                if sent % REPORT_EVERY == 0 or opts.live:
-                    report(sent)
-                    if stopped() or (deadline is not None and time.monotonic() >= deadline):
-                        halted = True
-                        break
-                if opts.live:
-                    if when < plan.start_ms:
-                        continue  # warm-up: it happened before the stream began
-                    # Real time: an event leaves when the wall clock reaches its emission time.
-                    while (wait := when / 1000 - time.time()) > 0 and not stopped():
-                        time.sleep(min(wait, 0.2))
-                elif pacing:
-                    ahead = sent / pacing - (time.monotonic() - started)
-                    if ahead > 0:
-                        time.sleep(ahead)
-                key = session.key
-                send(key, raw)
-                sent += 1
-                add_event(session, index, key, raw)
-                roll = random_()
-                if roll < dup:
-                    # A client retry after a lost acknowledgement: same bytes, a little later.
-                    retry = when + 200 + int(random_() * 5_000)
-                    heapq.heappush(resends, (retry, next(self.ticket), key, raw))
-                elif roll < bad and sent < quota:
-                    kind, broken = corrupt(orjson.loads(raw), rng)
-                    send(key, broken)
-                    manifest.add_invalid(kind, key, broken)
-                    sent += 1
-            if arrival[0] >= NEVER and not pending:
-                while resends and sent < quota and not halted:
-                    _, _, dup_key, dup_raw = heapq.heappop(resends)
-                    send(dup_key, dup_raw)
-                    manifest.add_duplicate(dup_key, dup_raw)
-                    sent += 1
+            ready, pending = pending.split(int(min(arrival[0], NEVER)))
+            rolls = self.np_rng.random(len(ready))
+            original = ready.kind >= 0
+            broken_after = set(np.flatnonzero(
+                original & (rolls >= opts.dup_ratio) & (rolls < opts.dup_ratio + opts.bad_ratio)
+            ).tolist())  # fmt: skip
+            done, sent, halted = self._send(ready, broken_after, sink, sent, quota, report,
+                                             stopped, deadline, pacing, started)  # fmt: skip
+            sent_batch = ready.take(done)
+            manifest.add_batch(sent_batch)
+            # A client retry after a lost acknowledgement: the same bytes, a little later.
+            retry = np.flatnonzero((rolls[done] < opts.dup_ratio) & original[done])
+            if len(retry):
+                pending = EventBatch.concat(pending, sent_batch.resends(retry, self.np_rng))
+            if arrival[0] >= NEVER and len(pending) == 0:
                 break
         report(sent)
         return manifest
@@ -247,10 +268,7 @@ def messages_per_session(options: GeneratorOptions, sessions: int = 600) -> floa
     """Expected messages per session, measured on a throwaway simulation (same seed family)."""
     pilot = Worker(options, Plan(0, 0, 1.0, None, 0, 1))
     pilot.rng.seed(options.seed ^ 0x5EED)
-    rhythm = pilot.rhythm
-    events = 0
-    for i in range(sessions):
-        country = rhythm.countries[i % len(rhythm.countries)]
-        session = pilot.new_session(1_700_000_000_000 + i * 60_000, country)
-        events += len(session) + (session.refund is not None)
-    return events / sessions * (1 + options.dup_ratio + options.bad_ratio)
+    countries = [pilot.rhythm.countries[i % len(pilot.rhythm.countries)] for i in range(sessions)]
+    starts = [1_700_000_000_000 + i * 60_000 for i in range(sessions)]
+    chunk = pilot.sim.simulate(starts, countries)
+    return len(chunk) / sessions * (1 + options.dup_ratio + options.bad_ratio)

@@ -11,7 +11,6 @@ import bisect
 import itertools
 import random
 from functools import cache
-from ipaddress import IPv4Address
 from typing import Any
 
 from ecomlake.errors import EcomlakeError
@@ -63,7 +62,8 @@ class CountryNetworks:
         size = self.cum_sizes[i] - (self.cum_sizes[i - 1] if i else 0)
         # Skip network and broadcast addresses of small blocks.
         offset = 1 + rng.randrange(size - 2) if size > 2 else 0
-        return str(IPv4Address(self.starts[i] + offset))
+        ip = self.starts[i] + offset
+        return f"{ip >> 24}.{(ip >> 16) & 255}.{(ip >> 8) & 255}.{ip & 255}"
 
 
 @cache

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ecomlake.generator.timefmt import day_of
+import numpy as np
+
+from ecomlake.generator.chunk import EVENT_TYPES, PURCHASE, REFUND
+from ecomlake.generator.timefmt import DAY_MS, day_of
 
 if TYPE_CHECKING:
-    from ecomlake.generator.session import SessionEvents
+    from ecomlake.generator.batch import EventBatch
 
 HASH_MOD = 2**64
 
@@ -30,16 +33,17 @@ def message_hash(key: bytes | None, value: bytes) -> int:
 
 @dataclass
 class ManifestBuilder:
+    countries: list[str] = field(default_factory=list)  # the worker's country codes by index
     valid_events: int = 0
     invalid_events: int = 0
     duplicate_events: int = 0
     content_hash: int = 0  # reduced modulo 2**64 on output
     invalid_by_kind: Counter[str] = field(default_factory=Counter)
-    # (event_type, day, country, is_bot, late) -> valid events: one dict update per event.
+    # (event_type, day, country, is_bot, late) -> valid events
     tally: Counter[tuple[str, str, str, bool, bool]] = field(default_factory=Counter)
     day_orders: Counter[str] = field(default_factory=Counter)
-    day_gross: dict[str, Decimal] = field(default_factory=dict)
-    day_refunds: dict[str, Decimal] = field(default_factory=dict)
+    day_gross_cents: Counter[str] = field(default_factory=Counter)
+    day_refund_cents: Counter[str] = field(default_factory=Counter)
     people: set[tuple[str, str]] = field(default_factory=set)  # (day, anonymous_id), humans
     anon_to_user: dict[str, str] = field(default_factory=dict)
 
@@ -47,35 +51,50 @@ class ManifestBuilder:
     def total_events(self) -> int:
         return self.valid_events + self.invalid_events + self.duplicate_events
 
-    def add_event(self, session: SessionEvents, index: int, key: bytes, raw: bytes) -> None:
-        """Count one valid event as it is sent (the hot path: kept to a few dict updates)."""
-        self.valid_events += 1
-        self.content_hash += ((zlib.crc32(raw) << 32) | zlib.adler32(raw)) + zlib.crc32(key)
-        day = day_of(session.times_ms[index])
-        self.tally[
-            session.types[index], day, session.country, session.is_bot, index >= session.late_from
-        ] += 1
-        if session.is_bot:
+    def add_batch(self, batch: EventBatch) -> None:
+        """Count messages just sent: valid events and exact re-sends (kind RESEND)."""
+        if not len(batch):
             return
-        anon = session.anonymous_id
-        self.people.add((day, anon))
-        user = session.users[index]
-        if user is not None:
-            self.anon_to_user[anon] = user
-        if session.money and index in session.money:
-            kind, usd = session.money[index]
-            sums = self.day_gross if kind == "purchase" else self.day_refunds
-            sums[day] = sums.get(day, Decimal(0)) + usd
-            if kind == "purchase":
-                self.day_orders[day] += 1
+        crc32, adler32 = zlib.crc32, zlib.adler32
+        self.content_hash += sum(
+            ((crc32(raw) << 32) | adler32(raw)) + crc32(key)
+            for raw, key in zip(batch.raw, batch.key, strict=True)
+        )
+        valid = batch.kind >= 0
+        resent = int((~valid).sum())
+        self.duplicate_events += resent
+        self.valid_events += len(batch) - resent
+        day_numbers = batch.time // DAY_MS
+        days = {int(d): day_of(int(d) * DAY_MS) for d in np.unique(day_numbers[valid])}
+        # One integer per (type, day, country, bot, late) combination, counted by numpy.
+        code = (((batch.kind * (1 << 24) + day_numbers) * 256 + batch.country) * 4
+                + batch.bot * 2 + batch.late)[valid]  # fmt: skip
+        values, counts = np.unique(code, return_counts=True)
+        for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+            flags, rest = value % 4, value // 4
+            country, rest = rest % 256, rest // 256
+            day, kind = rest % (1 << 24), rest // (1 << 24)
+            key = (EVENT_TYPES[kind], days[day], self.countries[country], bool(flags & 2),
+                   bool(flags & 1))  # fmt: skip
+            self.tally[key] += count
+        humans = np.flatnonzero(valid & ~batch.bot).tolist()
+        day_list = day_numbers.tolist()
+        anon, user = batch.anon, batch.user
+        self.people.update((days[day_list[i]], anon[i]) for i in humans)
+        for i in humans:
+            known = user[i]
+            if known is not None:
+                self.anon_to_user[anon[i]] = known
+        for target, kind in ((self.day_gross_cents, PURCHASE), (self.day_refund_cents, REFUND)):
+            for i in np.flatnonzero(batch.kind == kind).tolist():
+                day = days[day_list[i]]
+                target[day] += int(batch.cents[i])
+                if kind == PURCHASE:
+                    self.day_orders[day] += 1
 
     def add_invalid(self, kind: str, key: bytes, raw: bytes) -> None:
         self.invalid_events += 1
         self.invalid_by_kind[kind] += 1
-        self.content_hash += message_hash(key, raw)
-
-    def add_duplicate(self, key: bytes, raw: bytes) -> None:
-        self.duplicate_events += 1
         self.content_hash += message_hash(key, raw)
 
     def merge(self, other: ManifestBuilder) -> None:
@@ -86,12 +105,8 @@ class ManifestBuilder:
         self.invalid_by_kind.update(other.invalid_by_kind)
         self.tally.update(other.tally)
         self.day_orders.update(other.day_orders)
-        for sums, more in (
-            (self.day_gross, other.day_gross),
-            (self.day_refunds, other.day_refunds),
-        ):
-            for day, amount in more.items():
-                sums[day] = sums.get(day, Decimal(0)) + amount
+        self.day_gross_cents.update(other.day_gross_cents)
+        self.day_refund_cents.update(other.day_refund_cents)
         self.people |= other.people
         self.anon_to_user.update(other.anon_to_user)
 
@@ -110,6 +125,10 @@ class ManifestBuilder:
     def to_json(self, header: dict[str, Any]) -> dict[str, Any]:
         day_events = self._sum_by(1)
         active = self.active_users()
+
+        def usd(cents: int) -> str:
+            return str(Decimal(cents).scaleb(-2))
+
         return {
             **header,
             "total_events": self.total_events,
@@ -125,8 +144,8 @@ class ManifestBuilder:
                 day: {
                     "events": day_events[day],
                     "orders": self.day_orders[day],
-                    "gross_revenue": str(self.day_gross.get(day, Decimal("0.00"))),
-                    "refunds": str(self.day_refunds.get(day, Decimal("0.00"))),
+                    "gross_revenue": usd(self.day_gross_cents[day]),
+                    "refunds": usd(self.day_refund_cents[day]),
                     "active_users": active[day],
                 }
                 for day in sorted(day_events)

@@ -1,0 +1,511 @@
+"""Sessions simulated a chunk at a time: decisions per session in Python, per-event work in numpy.
+
+A visit walks a funnel: landing, browsing (searches, category pages, product views), maybe a
+signup or login, a cart, checkout, a purchase, and hours later perhaps a refund. Bots crawl
+product and category pages and never buy. The decisions that carry state (who visits, on which
+device, whether they are known, what lands in the cart) are made per session; the draws that
+are merely many (gaps between hits, which products are viewed, client jitter) are drawn for the
+whole chunk at once, and the JSON of every event is built from prepared fragments.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from ecomlake.generator.agents import CRAWLERS
+from ecomlake.generator.catalog import Catalog, Product
+from ecomlake.generator.geo import country_networks
+from ecomlake.generator.money import fmt, to_usd
+from ecomlake.generator.options import Funnel
+from ecomlake.generator.people import Device, Person, Population
+
+SITE = "https://shop.ecomlake.dev"
+EVENT_TYPES = [
+    "session_start",
+    "page_view",
+    "product_view",
+    "search",
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout_started",
+    "purchase",
+    "refund",
+    "user_signup",
+    "user_login",
+]
+(START, PAGE, VIEW, SEARCH, ADD, REMOVE, CHECKOUT, PURCHASE, REFUND, SIGNUP, LOGIN) = range(11)
+TRAFFIC_SOURCES = ["direct", "organic_search", "paid_search", "social", "email", "referral"]
+TRAFFIC_CUM = list(itertools.accumulate([0.30, 0.28, 0.14, 0.14, 0.08, 0.06]))
+REFERRERS = {
+    "organic_search": "https://www.google.com/",
+    "paid_search": "https://www.google.com/",
+    "social": "https://www.instagram.com/",
+    "referral": "https://www.reddit.com/",
+}
+SEARCH_TERMS = [
+    "wireless headphones",
+    "running shoes",
+    "coffee maker",
+    "usb-c charger",
+    "yoga mat",
+    "phone case",
+    "desk lamp",
+    "backpack",
+    "sunscreen",
+    "lego",
+    "air fryer",
+    "gaming mouse",
+    "winter jacket",
+    "novel",
+    "protein bar",
+]
+SIGN_IN_METHODS = ["email", "email", "google", "apple"]
+PAYMENT_METHODS = ["card", "paypal", "apple_pay", "google_pay", "bank_transfer"]
+PAYMENT_CUM = list(itertools.accumulate([0.55, 0.2, 0.12, 0.1, 0.03]))
+REFUND_REASONS = ["damaged", "not_as_described", "late_delivery", "changed_mind", "other"]
+MEAN_GAP_MS = 18_000
+BOUNCE_RATE = 0.30
+HOUR_MS = 3_600_000
+SESSION_TIMEOUT_MS = 30 * 60_000
+BUSY = 1 << 62
+EVENT_COLUMNS = ("session", "types", "paths", "payloads", "users", "cents", "refund_of")
+
+
+@dataclass
+class Chunk:
+    """Sessions and their events, events grouped by session in time order."""
+
+    # per session
+    countries: list[str] = field(default_factory=list)
+    bots: list[bool] = field(default_factory=list)
+    anons: list[str] = field(default_factory=list)
+    keys: list[bytes] = field(default_factory=list)  # Kafka keys: the session ids
+    shared: list[str] = field(default_factory=list)  # JSON members every event of it carries
+    referrers: list[str] = field(default_factory=list)  # JSON value: the first hit's referrer
+    starts: list[int] = field(default_factory=list)
+    devices: list[Device | None] = field(default_factory=list)
+    # per event
+    session: list[int] = field(default_factory=list)
+    types: list[int] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    payloads: list[str] = field(default_factory=list)  # JSON members after schema_version
+    users: list[str | None] = field(default_factory=list)
+    cents: list[int] = field(default_factory=list)  # USD cents of a purchase or refund, else 0
+    refund_of: list[int] = field(default_factory=list)  # refund: index of its purchase, else -1
+
+    def add(
+        self,
+        session: int,
+        kind: int,
+        path: str,
+        payload: str,
+        user: str | None,
+        cents: int = 0,
+        refund_of: int = -1,
+    ) -> None:
+        self.session.append(session)
+        self.types.append(kind)
+        self.paths.append(path)
+        self.payloads.append(payload)
+        self.users.append(user)
+        self.cents.append(cents)
+        self.refund_of.append(refund_of)
+
+    def __len__(self) -> int:
+        return len(self.types)
+
+    def extend(self, hits: Hits) -> None:
+        for hit in hits:
+            self.add(*hit)
+
+    def select(self, keep: list[int]) -> Chunk:
+        """The same sessions with only the events at `keep` (refund_of then only tells which
+        events are refunds: its indices refer to the chunk before selection)."""
+        out = Chunk(
+            self.countries,
+            self.bots,
+            self.anons,
+            self.keys,
+            self.shared,
+            self.referrers,
+            self.starts,
+            self.devices,
+        )
+        for column in EVENT_COLUMNS:
+            values = getattr(self, column)
+            setattr(out, column, [values[i] for i in keep])
+        return out
+
+
+class Hits(list[tuple[int, int, str, str, "str | None", int, int]]):
+    """A few events held back before they join a chunk (a session's first hits)."""
+
+    def add(self, session: int, kind: int, path: str, payload: str, user: str | None,
+            cents: int = 0, refund_of: int = -1) -> None:  # fmt: skip
+        self.append((session, kind, path, payload, user, cents, refund_of))
+
+
+def shared_members(anonymous_id: str, session_id: str, ip: str, user_agent: str) -> str:
+    # Our own values: ids, an IPv4 address and user agents without quotes or backslashes.
+    return (
+        f'"anonymous_id":"{anonymous_id}","session_id":"{session_id}","ip":"{ip}",'
+        f'"user_agent":"{user_agent}"'
+    )
+
+
+@dataclass
+class _Plan:
+    """A session's decisions before its browsing is drawn."""
+
+    index: int
+    steps: int  # browse steps (humans) or crawled pages (bots)
+    person: Person | None = None
+    device: Device | None = None
+    bounce: bool = False
+    head: Hits = field(default_factory=lambda: Hits())  # the first hits, decided up front
+
+    @property
+    def who(self) -> tuple[Person, Device]:
+        assert self.person is not None and self.device is not None
+        return self.person, self.device
+
+
+class ChunkSimulator:
+    def __init__(
+        self,
+        catalog: Catalog,
+        funnel: Funnel,
+        population: Population,
+        rng: random.Random,
+        np_rng: np.random.Generator,
+        bot_ratio: float,
+    ) -> None:
+        self.catalog = catalog
+        self.funnel = funnel
+        self.population = population
+        self.rng = rng
+        self.np_rng = np_rng
+        self.bot_ratio = bot_ratio
+        self.cum = np.asarray(catalog.cum_weights)
+        self._views: dict[tuple[int, str], str] = {}
+
+    def _view(self, product: int, currency: str) -> str:
+        """product_view members per (product, currency): the most frequent event, prebuilt."""
+        payload = self._views.get((product, currency))
+        if payload is None:
+            p = self.catalog.products[product]
+            price = self.catalog.price_text(p, currency)
+            payload = self._views[product, currency] = (
+                f',"product_id":"{p.product_id}","category":"{p.category}",'
+                f'"price":"{price}","currency":"{currency}"'
+            )
+        return payload
+
+    def simulate(self, starts: list[int], countries: list[str]) -> Chunk:
+        """Sessions starting at `starts` (ascending) in `countries`; their events' times are
+        returned by `times` once the chunk is assembled."""
+        chunk = Chunk()
+        plans: list[_Plan] = []
+        for index, (start, country) in enumerate(zip(starts, countries, strict=True)):
+            plans.append(self._plan(chunk, index, start, country))
+        # Browsing, drawn for the whole chunk at once.
+        np_rng = self.np_rng
+        steps = sum(p.steps for p in plans)
+        rolls = np_rng.random(steps).tolist()
+        picks_per_step = (1 + np.floor(np_rng.exponential(1.2, steps))).astype(np.int64)
+        total = self.cum[-1]
+        picks = np.searchsorted(
+            self.cum, np_rng.random(int(picks_per_step.sum())) * total, side="right"
+        ).tolist()
+        crawl = np_rng.integers(0, len(self.catalog.products), steps).tolist()
+        extras = np_rng.integers(0, 1 << 30, steps).tolist()
+        step, pick = 0, 0
+        counts = picks_per_step.tolist()
+        for plan in plans:
+            chunk.extend(plan.head)
+            if chunk.bots[plan.index]:
+                self._crawl(
+                    chunk,
+                    plan,
+                    rolls[step : step + plan.steps],
+                    crawl[step : step + plan.steps],
+                    extras[step : step + plan.steps],
+                )
+                step += plan.steps
+                continue
+            viewed: list[int] = []
+            for _ in range(plan.steps):
+                pick = self._browse_step(
+                    chunk, plan, rolls[step], extras[step], picks, pick, counts[step], viewed
+                )
+                step += 1
+            self._tail(chunk, plan, viewed)
+        return chunk
+
+    # --- per session ---------------------------------------------------------------------
+    def _plan(self, chunk: Chunk, index: int, start: int, country: str) -> _Plan:
+        rng, funnel = self.rng, self.funnel
+        chunk.countries.append(country)
+        chunk.starts.append(start)
+        if rng.random() < self.bot_ratio:
+            agent = CRAWLERS[int(rng.random() * len(CRAWLERS))]
+            anon = f"A{rng.getrandbits(64):016x}"  # crawlers keep no cookies
+            session_id = f"S{rng.getrandbits(64):016x}"
+            ip = country_networks(country).sample(rng)
+            chunk.bots.append(True)
+            chunk.devices.append(None)
+            chunk.anons.append(anon)
+            chunk.keys.append(session_id.encode())
+            chunk.shared.append(shared_members(anon, session_id, ip, agent))
+            chunk.referrers.append("null")
+            plan = _Plan(index, 5 + int(rng.expovariate(1 / 10)))
+            plan.head.add(index, START, "/", ',"traffic_source":"direct"', None)
+            return plan
+        person, device = self.population.visitor(country, start)
+        # Taken for the rest of the chunk: its state (logged in or not) is only final once the
+        # chunk is assembled; then it is free again 30 min after its last hit (see `times`).
+        device.busy_until_ms = BUSY
+        session_id = f"S{rng.getrandbits(64):016x}"
+        chunk.bots.append(False)
+        chunk.devices.append(device)
+        chunk.anons.append(device.anonymous_id)
+        chunk.keys.append(session_id.encode())
+        chunk.shared.append(
+            shared_members(device.anonymous_id, session_id, device.ip, device.user_agent)
+        )
+        source = rng.choices(TRAFFIC_SOURCES, cum_weights=TRAFFIC_CUM)[0]
+        referrer = REFERRERS.get(source)
+        chunk.referrers.append("null" if referrer is None else f'"{referrer}"')
+        landing = rng.choice(["/", "/", f"/c/{rng.choice(self.catalog.categories)}"])
+        if source == "email":
+            landing += "?utm_source=newsletter"
+        elif source == "paid_search":
+            landing += f"?gclid={rng.getrandbits(48):012x}"
+        plan = _Plan(index, 0, person, device)
+        head = plan.head
+        head.add(index, START, landing, f',"traffic_source":"{source}"', self._user(plan))
+        if person.signed_up and not device.logged_in and rng.random() < funnel.login_rate:
+            self._identify(head, plan, signup_allowed=False)
+        if rng.random() < BOUNCE_RATE:
+            plan.bounce = True
+            head.add(index, PAGE, landing.split("?")[0], ',"page_type":"home"', self._user(plan))
+            return plan
+        plan.steps = 1 + int(rng.expovariate(1 / 2.5))
+        return plan
+
+    @staticmethod
+    def _user(plan: _Plan) -> str | None:
+        person, device = plan.who
+        return person.user_id if device.logged_in else None
+
+    def _identify(self, chunk: Chunk | Hits, plan: _Plan, signup_allowed: bool) -> None:
+        person, device = plan.who
+        if device.logged_in:
+            return
+        method = SIGN_IN_METHODS[int(self.rng.random() * len(SIGN_IN_METHODS))]
+        payload = f',"email":"{person.email}","method":"{method}"'
+        if person.signed_up:
+            device.logged_in = True
+            chunk.add(plan.index, LOGIN, "/account/login", payload, self._user(plan))
+        elif signup_allowed:
+            person.signed_up = device.logged_in = True
+            chunk.add(plan.index, SIGNUP, "/account/signup", payload, self._user(plan))
+
+    def _browse_step(
+        self,
+        chunk: Chunk,
+        plan: _Plan,
+        roll: float,
+        extra: int,
+        picks: list[int],
+        pick: int,
+        count: int,
+        viewed: list[int],
+    ) -> int:
+        user = self._user(plan)
+        index = plan.index
+        if roll < 0.25:
+            term = SEARCH_TERMS[extra % len(SEARCH_TERMS)]
+            chunk.add(
+                index,
+                SEARCH,
+                f"/search?q={term.replace(' ', '+')}",
+                f',"query":"{term}","results_count":{extra % 120}',
+                user,
+            )
+        elif roll < 0.45:
+            category = self.catalog.categories[extra % len(self.catalog.categories)]
+            chunk.add(index, PAGE, f"/c/{category}", ',"page_type":"category"', user)
+        currency = plan.who[0].currency
+        products = self.catalog.products
+        for product in picks[pick : pick + count]:
+            viewed.append(product)
+            chunk.add(
+                index,
+                VIEW,
+                f"/p/{products[product].product_id}",
+                self._view(product, currency),
+                user,
+            )
+        return pick + count
+
+    def _crawl(
+        self, chunk: Chunk, plan: _Plan, rolls: list[float], crawl: list[int], extras: list[int]
+    ) -> None:
+        products, categories = self.catalog.products, self.catalog.categories
+        for roll, product, extra in zip(rolls, crawl, extras, strict=True):
+            if roll < 0.75:
+                chunk.add(
+                    plan.index,
+                    VIEW,
+                    f"/p/{products[product].product_id}",
+                    self._view(product, "USD"),
+                    None,
+                )
+            else:
+                chunk.add(
+                    plan.index,
+                    PAGE,
+                    f"/c/{categories[extra % len(categories)]}",
+                    ',"page_type":"category"',
+                    None,
+                )
+
+    def _tail(self, chunk: Chunk, plan: _Plan, viewed: list[int]) -> None:
+        """Signup, cart, checkout, purchase and refund: the stateful end of a visit."""
+        if plan.bounce:
+            return
+        rng, funnel, catalog = self.rng, self.funnel, self.catalog
+        person, index = plan.who[0], plan.index
+        currency = person.currency
+        if not person.signed_up and rng.random() < funnel.signup_rate / 2:
+            self._identify(chunk, plan, signup_allowed=True)
+        if not viewed or rng.random() >= funnel.view_to_cart:
+            if not person.signed_up and rng.random() < funnel.signup_rate / 2:
+                self._identify(chunk, plan, signup_allowed=True)
+            return
+        products = [catalog.products[i] for i in viewed]
+        cart: dict[str, tuple[Product, int]] = {}
+        for product in rng.sample(
+            products, k=min(len(products), 1 + int(rng.expovariate(1 / 0.7)))
+        ):
+            quantity = 1 if rng.random() < 0.8 else rng.randint(2, 4)
+            cart[product.product_id] = (product, quantity)
+            price = catalog.price_text(product, currency)
+            chunk.add(
+                index,
+                ADD,
+                f"/p/{product.product_id}",
+                f',"product_id":"{product.product_id}","quantity":{quantity},'
+                f'"unit_price":"{price}","currency":"{currency}"',
+                self._user(plan),
+            )
+        if rng.random() < 0.15:
+            pid = rng.choice(list(cart))
+            product, quantity = cart.pop(pid)
+            price = catalog.price_text(product, currency)
+            chunk.add(
+                index,
+                REMOVE,
+                "/cart",
+                f',"product_id":"{pid}","quantity":{quantity},"unit_price":"{price}",'
+                f'"currency":"{currency}"',
+                self._user(plan),
+            )
+        if not cart or rng.random() >= funnel.cart_to_checkout:
+            return
+        if rng.random() < 0.6:
+            self._identify(chunk, plan, signup_allowed=True)  # most sign in; others are guests
+        lines = [(p, q, catalog.price_text(p, currency)) for p, q in cart.values()]
+        items = (
+            "["
+            + ",".join(
+                f'{{"product_id":"{p.product_id}","quantity":{q},"unit_price":"{price}"}}'
+                for p, q, price in lines
+            )
+            + "]"
+        )
+        total = sum((catalog.price(p, currency) * q for p, q, _ in lines), Decimal(0))
+        total_text = fmt(total, currency)
+        chunk.add(
+            index,
+            CHECKOUT,
+            "/checkout",
+            f',"currency":"{currency}","items":{items},"total":"{total_text}"',
+            self._user(plan),
+        )
+        if rng.random() >= funnel.checkout_to_purchase:
+            return
+        order_id = f"O{rng.getrandbits(64):016x}"
+        payment = rng.choices(PAYMENT_METHODS, cum_weights=PAYMENT_CUM)[0]
+        purchase = len(chunk)
+        chunk.add(
+            index,
+            PURCHASE,
+            f"/checkout/confirmation/{order_id}",
+            f',"order_id":"{order_id}","currency":"{currency}","items":{items},'
+            f'"total":"{total_text}","payment_method":"{payment}"',
+            self._user(plan),
+            cents=int(to_usd(total, currency) * 100),
+        )
+        if rng.random() < funnel.refund_rate:
+            _, quantity, price = lines[0]
+            partial = len(lines) > 1 and rng.random() < 0.4
+            amount = Decimal(price) * quantity if partial else total
+            reason = REFUND_REASONS[int(rng.random() * len(REFUND_REASONS))]
+            chunk.add(
+                index,
+                REFUND,
+                f"/account/orders/{order_id}",
+                f',"order_id":"{order_id}","currency":"{currency}",'
+                f'"amount":"{fmt(amount, currency)}","reason":"{reason}"',
+                self._user(plan),
+                cents=int(to_usd(amount, currency) * 100),
+                refund_of=purchase,
+            )
+
+    # --- times ---------------------------------------------------------------------------
+    def times(self, chunk: Chunk) -> np.ndarray:
+        """Event times: hits follow each other by 1 s plus an exponential pause (mean 18 s;
+        crawlers 0.3-2.8 s); a refund comes 1-36 h after its purchase."""
+        np_rng = self.np_rng
+        session = np.asarray(chunk.session, dtype=np.int64)
+        n = len(session)
+        bots = np.asarray(chunk.bots, dtype=bool)[session]
+        human_gaps = 1_000 + np.floor(np_rng.exponential(MEAN_GAP_MS, n))
+        bot_gaps = 300 + np.floor(np_rng.random(n) * 2_500)
+        gaps = np.where(bots, bot_gaps, human_gaps).astype(np.int64)
+        first = np.ones(n, dtype=bool)
+        first[1:] = session[1:] != session[:-1]
+        gaps[first] = 0
+        running = np.cumsum(gaps)
+        base = running[first]  # per session, in order
+        times = np.asarray(chunk.starts, dtype=np.int64)[session] + running - base[session]
+        refund_of = np.asarray(chunk.refund_of, dtype=np.int64)
+        refunds = np.flatnonzero(refund_of >= 0)
+        if len(refunds):
+            delay = HOUR_MS + np.floor(np_rng.random(len(refunds)) * 35 * HOUR_MS)
+            times[refunds] = times[refund_of[refunds]] + delay.astype(np.int64)
+        for index, end in zip(*self.session_ends(session, times, refund_of), strict=True):
+            device = chunk.devices[index]
+            if device is not None:  # one session per device until 30 min of inactivity
+                device.busy_until_ms = end + SESSION_TIMEOUT_MS
+        return times
+
+    @staticmethod
+    def session_ends(
+        session: np.ndarray, times: np.ndarray, refund_of: np.ndarray
+    ) -> tuple[list[int], list[int]]:
+        """Each session's last hit (refunds excluded: they come from the back office)."""
+        hits = refund_of < 0
+        last = np.ones(len(session), dtype=bool)
+        last[:-1] = session[1:] != session[:-1]
+        # The refund, if any, is the session's last entry: its hit before it ends the visit.
+        ends = np.flatnonzero(last)
+        ends = np.where(hits[ends], ends, ends - 1)
+        return session[ends].tolist(), times[ends].tolist()
