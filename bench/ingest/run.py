@@ -51,7 +51,8 @@ def free_port() -> int:
 
 def run_generator(
     env: dict[str, str], topic: str, events: int, workers: int, manifest: Path
-) -> float:
+) -> tuple[float, float]:
+    """(events/s over the command's wall time, events/s while producing)."""
     command = [
         str(REPO_ROOT / ".venv" / "bin" / "ecomlake"),
         "generate",
@@ -68,8 +69,8 @@ def run_generator(
         "--quiet",
     ]
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    rate: float = json.loads(manifest.read_text())["events_per_second"]
-    return rate
+    summary = json.loads(manifest.read_text())
+    return float(summary["events_per_second"]), float(summary["producing_events_per_second"])
 
 
 def run_producer_perf(jars: Path, bootstrap: str, topic: str, events: int, payloads: Path) -> float:
@@ -148,16 +149,17 @@ def main() -> None:
         console.print(kafka.start())
         try:
             payloads, record_size = payload_file(folder, env)
-            generator_rates: list[float] = []
+            wall_rates: list[float] = []
+            producing_rates: list[float] = []
             tool_rates: list[float] = []
             for i in range(args.repeats):
                 topics = {f"bench.gen.{i}": args.partitions, f"bench.perf.{i}": args.partitions}
                 ensure_topics(settings.kafka.bootstrap_servers, topics)
-                generator_rates.append(
-                    run_generator(
-                        env, f"bench.gen.{i}", args.events, args.workers, folder / f"m{i}.json"
-                    )
+                wall, producing = run_generator(
+                    env, f"bench.gen.{i}", args.events, args.workers, folder / f"m{i}.json"
                 )
+                wall_rates.append(wall)
+                producing_rates.append(producing)
                 tool_rates.append(
                     run_producer_perf(
                         settings.jars("kafka"),
@@ -168,13 +170,15 @@ def main() -> None:
                     )
                 )
                 console.print(
-                    f"run {i + 1}: generator {generator_rates[-1]:,.0f}/s, "
+                    f"run {i + 1}: generator {producing:,.0f}/s producing ({wall:,.0f}/s wall), "
                     f"ProducerPerformance {tool_rates[-1]:,.0f}/s"
                 )
         finally:
             kafka.stop()
 
-    generator, tool = statistics.median(generator_rates), statistics.median(tool_rates)
+    producing = statistics.median(producing_rates)
+    wall = statistics.median(wall_rates)
+    tool = statistics.median(tool_rates)
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -183,26 +187,33 @@ def main() -> None:
         "partitions": args.partitions,
         "record_bytes_avg": round(record_size),
         "producer_props": PRODUCER_PROPS,
-        "generator_events_per_s": generator_rates,
+        "generator_producing_events_per_s": producing_rates,
+        "generator_wall_events_per_s": wall_rates,
         "producer_perf_records_per_s": tool_rates,
-        "generator_median": generator,
+        "generator_producing_median": producing,
+        "generator_wall_median": wall,
         "producer_perf_median": tool,
-        "ratio": round(generator / tool, 3),
+        "ratio": round(producing / tool, 3),
+        "ratio_wall": round(wall / tool, 3),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
     table = Table("producer", "records/s (median)", "runs", title="ingest benchmark")
+    name = f"ecomlake generate --rate 0 --workers {args.workers}"
     table.add_row(
-        f"ecomlake generate --rate 0 --workers {args.workers}",
-        f"{generator:,.0f}",
-        ", ".join(f"{r:,.0f}" for r in generator_rates),
+        f"{name} (producing)", f"{producing:,.0f}", ", ".join(f"{r:,.0f}" for r in producing_rates)
+    )
+    table.add_row(
+        f"{name} (wall, start-up included)",
+        f"{wall:,.0f}",
+        ", ".join(f"{r:,.0f}" for r in wall_rates),
     )
     table.add_row(
         "kafka ProducerPerformance", f"{tool:,.0f}", ", ".join(f"{r:,.0f}" for r in tool_rates)
     )
     console.print(table)
     console.print(
-        f"ratio {generator / tool:.0%} (target >= 50%); "
+        f"ratio {producing / tool:.0%} producing, {wall / tool:.0%} wall (target >= 50%); "
         f"{args.events:,} records of {record_size:.0f} bytes avg, "
         f"{args.partitions} partitions; saved {RESULTS / 'latest.json'}"
     )

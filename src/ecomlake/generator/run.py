@@ -56,6 +56,16 @@ class Result:
         return self.manifest["total_events"] / self.seconds if self.seconds else 0.0
 
 
+@dataclass
+class WorkerResult:
+    worker: int
+    manifest: ManifestBuilder
+    delivered: int
+    errors: int
+    first_error: str | None
+    seconds: float  # producing: from the first message to the last acknowledged one
+
+
 def part_path(path: Path, worker: int) -> Path:
     return path.with_name(f"{path.name}.part-{worker}")
 
@@ -105,9 +115,14 @@ def _worker_main(
         counter.value = sent
         failures.value = getattr(sink, "errors", 0)
 
-    manifest = Worker(options, plan).run(sink, report, stop.is_set, deadline)
+    worker = Worker(options, plan)
+    started = time.monotonic()
+    manifest = worker.run(sink, report, stop.is_set, deadline)
     delivered, errors = sink.close()
-    results.put((plan.worker, manifest, delivered, errors, getattr(sink, "first_error", None)))
+    results.put(
+        WorkerResult(plan.worker, manifest, delivered, errors,
+                     getattr(sink, "first_error", None), time.monotonic() - started)
+    )  # fmt: skip
 
 
 def generate(
@@ -142,7 +157,7 @@ def generate(
     for proc in procs:
         proc.start()
     interrupted = False
-    collected: list[tuple[int, ManifestBuilder, int, int, str | None]] = []
+    collected: list[WorkerResult] = []
     try:
         while len(collected) < len(procs):
             with contextlib.suppress(Exception):
@@ -162,10 +177,11 @@ def generate(
     for proc in procs:
         proc.join()
     seconds = time.monotonic() - started
-    collected.sort(key=lambda item: item[0])
+    collected.sort(key=lambda item: item.worker)
     merged = ManifestBuilder()
-    for _, manifest, _, _, _ in collected:
-        merged.merge(manifest)
+    for item in collected:
+        merged.merge(item.manifest)
+    producing = max((item.seconds for item in collected), default=0.0)
     if target.kind == "file" and target.path is not None and len(plans) > 1:
         _concatenate(target.path, [part_path(target.path, p.worker) for p in plans])
     start, end = options.window(now)
@@ -180,15 +196,18 @@ def generate(
             "path": str(target.path) if target.path else None,
         },
         "interrupted": interrupted,
-        "delivery_errors": sum(item[3] for item in collected),
+        "delivery_errors": sum(item.errors for item in collected),
+        # Wall time of the command, and time spent producing (worker start-up excluded).
         "elapsed_s": round(seconds, 3),
         "events_per_second": round(merged.total_events / seconds) if seconds else 0,
+        "producing_s": round(producing, 3),
+        "producing_events_per_second": round(merged.total_events / producing) if producing else 0,
     }
     return Result(
         manifest=merged.to_json(header),
-        delivered=sum(item[2] for item in collected),
-        delivery_errors=sum(item[3] for item in collected),
-        first_error=next((item[4] for item in collected if item[4]), None),
+        delivered=sum(item.delivered for item in collected),
+        delivery_errors=sum(item.errors for item in collected),
+        first_error=next((item.first_error for item in collected if item.first_error), None),
         seconds=seconds,
         interrupted=interrupted,
     )
