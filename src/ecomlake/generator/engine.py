@@ -176,13 +176,26 @@ class Worker:
             user=chunk.users,
         )
 
-    def _send(self, ready: EventBatch, broken_after: set[int], sink: Sink, sent: int,
-              quota: int, report: Callable[[int], None], stopped: Callable[[], bool],
-              deadline: float | None, pacing: float, started: float,
-              ) -> tuple[list[int] | range, int, bool]:  # fmt: skip
+    def _send(
+        self,
+        ready: EventBatch,
+        broken_after: set[int],
+        sink: Sink,
+        sent: int,
+        quota: int,
+        report: Callable[[int], None],
+        stopped: Callable[[], bool],
+        deadline: float | None,
+        pacing: float,
+        started: float,
+    ) -> tuple[list[int] | range, int, bool]:
         """Send `ready` in order (and a malformed copy after the events in `broken_after`)
         until the quota, a stop or the deadline. Returns (indices sent, sent, halted)."""
         opts, send, manifest, rng = self.options, sink.send, self.manifest, self.rng
+        if not opts.live and not pacing:
+            return self._send_fast(
+                ready, broken_after, sink, sent, quota, report, stopped, deadline
+            )
         live_start = self.plan.start_ms if opts.live else None
         done: list[int] = []
         halted = False
@@ -219,6 +232,55 @@ class Worker:
         # Without a live warm-up to skip, what was sent is a prefix of `ready`.
         return (done if live_start is not None else range(count)), sent, halted
 
+    def _send_fast(
+        self,
+        ready: EventBatch,
+        broken_after: set[int],
+        sink: Sink,
+        sent: int,
+        quota: int,
+        report: Callable[[int], None],
+        stopped: Callable[[], bool],
+        deadline: float | None,
+    ) -> tuple[range, int, bool]:
+        """`_send` for a backfill at full speed: slices of messages handed to the sink."""
+        n = len(ready)
+        broken = np.zeros(n, dtype=np.int64)
+        broken[sorted(broken_after)] = 1
+        # Messages sent once event i is out (its malformed copy not included).
+        through = np.arange(1, n + 1) + np.cumsum(broken) - broken
+        room = quota - sent
+        count = int(np.searchsorted(through, room, side="right"))
+        keys, raws = ready.key, ready.raw
+        halted = False
+        done = 0
+        for first in range(0, count, REPORT_EVERY):
+            last = min(first + REPORT_EVERY, count)
+            out_keys: list[bytes] = []
+            out_raws: list[bytes] = []
+            cursor = first
+            for i in np.flatnonzero(broken[first:last]).tolist():
+                i += first
+                if through[i] + 1 > room:  # no room left for the malformed copy
+                    continue
+                out_keys += keys[cursor : i + 1]
+                out_raws += raws[cursor : i + 1]
+                kind, bad = corrupt(orjson.loads(raws[i]), self.rng)
+                self.manifest.add_invalid(kind, keys[i], bad)
+                out_keys.append(keys[i])
+                out_raws.append(bad)
+                cursor = i + 1
+            out_keys += keys[cursor:last]
+            out_raws += raws[cursor:last]
+            sink.send_many(out_keys, out_raws)
+            sent += len(out_raws)
+            done = last
+            report(sent)
+            if stopped() or (deadline is not None and time.monotonic() >= deadline):
+                halted = True
+                break
+        return range(done), sent, halted
+
     def run(
         self,
         sink: Sink,
@@ -247,11 +309,14 @@ class Worker:
             ready, pending = pending.split(int(min(arrival[0], NEVER)))
             rolls = self.np_rng.random(len(ready))
             original = ready.kind >= 0
-            broken_after = set(np.flatnonzero(
-                original & (rolls >= opts.dup_ratio) & (rolls < opts.dup_ratio + opts.bad_ratio)
-            ).tolist())  # fmt: skip
-            done, sent, halted = self._send(ready, broken_after, sink, sent, quota, report,
-                                             stopped, deadline, pacing, started)  # fmt: skip
+            broken_after = set(
+                np.flatnonzero(
+                    original & (rolls >= opts.dup_ratio) & (rolls < opts.dup_ratio + opts.bad_ratio)
+                ).tolist()
+            )
+            done, sent, halted = self._send(
+                ready, broken_after, sink, sent, quota, report, stopped, deadline, pacing, started
+            )
             sent_batch = ready.take(done)
             manifest.add_batch(sent_batch)
             # A client retry after a lost acknowledgement: the same bytes, a little later.
