@@ -10,6 +10,7 @@ whole chunk at once, and the JSON of every event is built from prepared fragment
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -278,10 +279,14 @@ class ChunkSimulator:
         chunk.shared.append(
             shared_members(device.anonymous_id, session_id, device.ip, device.user_agent)
         )
-        source = rng.choices(TRAFFIC_SOURCES, cum_weights=TRAFFIC_CUM)[0]
+        source = TRAFFIC_SOURCES[bisect.bisect(TRAFFIC_CUM, rng.random() * TRAFFIC_CUM[-1])]
         referrer = REFERRERS.get(source)
         chunk.referrers.append("null" if referrer is None else f'"{referrer}"')
-        landing = rng.choice(["/", "/", f"/c/{rng.choice(self.catalog.categories)}"])
+        categories = self.catalog.categories
+        roll = rng.random()
+        landing = f"/c/{categories[int(roll * 3 * len(categories)) % len(categories)]}"
+        if roll < 2 / 3:
+            landing = "/"  # two in three visits land on the home page
         if source == "email":
             landing += "?utm_source=newsletter"
         elif source == "paid_search":
@@ -442,7 +447,7 @@ class ChunkSimulator:
         if rng.random() >= funnel.checkout_to_purchase:
             return
         order_id = f"O{rng.getrandbits(64):016x}"
-        payment = rng.choices(PAYMENT_METHODS, cum_weights=PAYMENT_CUM)[0]
+        payment = PAYMENT_METHODS[bisect.bisect(PAYMENT_CUM, rng.random() * PAYMENT_CUM[-1])]
         purchase = len(chunk)
         chunk.add(
             index,

@@ -57,11 +57,11 @@ class CountryNetworks:
         self.cum_sizes = list(itertools.accumulate(sizes))
 
     def sample(self, rng: random.Random) -> str:
-        pick = rng.randrange(self.cum_sizes[-1])
+        pick = int(rng.random() * self.cum_sizes[-1])
         i = bisect.bisect_right(self.cum_sizes, pick)
         size = self.cum_sizes[i] - (self.cum_sizes[i - 1] if i else 0)
         # Skip network and broadcast addresses of small blocks.
-        offset = 1 + rng.randrange(size - 2) if size > 2 else 0
+        offset = 1 + int(rng.random() * (size - 2)) if size > 2 else 0
         ip = self.starts[i] + offset
         return f"{ip >> 24}.{(ip >> 16) & 255}.{(ip >> 8) & 255}.{ip & 255}"
 

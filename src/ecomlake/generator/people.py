@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import random
 from dataclasses import dataclass, field
 
@@ -56,7 +57,7 @@ class Population:
 
     def new_device(self, country: str) -> Device:
         rng = self.rng
-        device_type, agent, _ = rng.choices(BROWSERS, cum_weights=BROWSER_CUM)[0]
+        device_type, agent, _ = BROWSERS[bisect.bisect(BROWSER_CUM, rng.random() * BROWSER_CUM[-1])]
         return Device(
             anonymous_id=f"A{rng.getrandbits(64):016x}",
             ip=country_networks(country).sample(rng),
@@ -68,7 +69,7 @@ class Population:
         """The person and device of a new human session in `country` starting at `now_ms`."""
         rng = self.rng
         known = self.by_country[country]
-        returning = known[rng.randrange(len(known))] if known else None
+        returning = known[int(rng.random() * len(known))] if known else None
         if (
             returning is None
             or rng.random() < NEW_VISITOR_SHARE
@@ -91,4 +92,4 @@ class Population:
         if len(person.devices) < MAX_DEVICES and rng.random() < NEW_DEVICE_SHARE:
             person.devices.append(self.new_device(country))
             return person, person.devices[-1]
-        return person, idle[rng.randrange(len(idle))]
+        return person, idle[int(rng.random() * len(idle))]

@@ -6,6 +6,7 @@ peak rate and are kept with probability (traffic now / peak traffic).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
 
@@ -77,5 +78,5 @@ class Rhythm:
             hour = (int(t_ms) // HOUR_MS) % 24
             if rng.random() * self.peak < self.hour_total[hour]:
                 cum = self.cum_by_hour[hour]
-                country = rng.choices(self.countries, cum_weights=cum)[0]
+                country = self.countries[bisect.bisect(cum, rng.random() * cum[-1])]
                 return t_ms, country
