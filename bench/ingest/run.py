@@ -1,9 +1,12 @@
 """Ingest benchmark: `ecomlake generate --rate 0` vs Kafka's own ProducerPerformance tool.
 
-Both run in the same session against the same fresh broker, on topics with the same partition
-count, with the same producer settings (acks=all, idempotent, lz4, 25 ms linger), and with the
-same records: ProducerPerformance replays a file of generated events, so record sizes and
-compressibility match. Runs alternate and the median of each is reported.
+Both run in one session against the same fresh broker, on topics with the same partition count,
+with the same producer settings (acks=all, idempotent, lz4, 25 ms linger), and with the same
+records: ProducerPerformance replays a file of generated events, so record sizes and
+compressibility match. Runs alternate (who goes first alternates too, with a pause for the
+broker to settle) and the median of each is reported. The generator's rate is given twice:
+while producing (like ProducerPerformance's own figure, which leaves out JVM start-up) and over
+the command's wall time (worker start-up included).
 
     make bench                                   # defaults below
     .venv/bin/python -m bench.ingest.run --events 2000000 --repeats 5
@@ -21,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +37,7 @@ from ecomlake.services.topics import ensure_topics
 
 console = Console()
 RESULTS = REPO_ROOT / "bench" / "ingest" / "results"
+SETTLE_S = 3.0
 PRODUCER_PROPS = {
     "acks": "all",
     "enable.idempotence": "true",
@@ -155,20 +160,33 @@ def main() -> None:
             for i in range(args.repeats):
                 topics = {f"bench.gen.{i}": args.partitions, f"bench.perf.{i}": args.partitions}
                 ensure_topics(settings.kafka.bootstrap_servers, topics)
-                wall, producing = run_generator(
-                    env, f"bench.gen.{i}", args.events, args.workers, folder / f"m{i}.json"
-                )
-                wall_rates.append(wall)
-                producing_rates.append(producing)
-                tool_rates.append(
-                    run_producer_perf(
+
+                # Alternate who goes first, and let the broker settle (flushes) in between.
+                def generator_run(i: int = i) -> tuple[float, float]:
+                    return run_generator(
+                        env, f"bench.gen.{i}", args.events, args.workers, folder / f"m{i}.json"
+                    )
+
+                def tool_run(i: int = i) -> float:
+                    return run_producer_perf(
                         settings.jars("kafka"),
                         settings.kafka.bootstrap_servers,
                         f"bench.perf.{i}",
                         args.events,
                         payloads,
                     )
-                )
+
+                if i % 2 == 0:
+                    wall, producing = generator_run()
+                    time.sleep(SETTLE_S)
+                    tool_rates.append(tool_run())
+                else:
+                    tool_rates.append(tool_run())
+                    time.sleep(SETTLE_S)
+                    wall, producing = generator_run()
+                time.sleep(SETTLE_S)
+                wall_rates.append(wall)
+                producing_rates.append(producing)
                 console.print(
                     f"run {i + 1}: generator {producing:,.0f}/s producing ({wall:,.0f}/s wall), "
                     f"ProducerPerformance {tool_rates[-1]:,.0f}/s"

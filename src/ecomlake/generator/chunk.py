@@ -146,8 +146,16 @@ class Chunk:
 class Hits(list[tuple[int, int, str, str, "str | None", int, int]]):
     """A few events held back before they join a chunk (a session's first hits)."""
 
-    def add(self, session: int, kind: int, path: str, payload: str, user: str | None,
-            cents: int = 0, refund_of: int = -1) -> None:  # fmt: skip
+    def add(
+        self,
+        session: int,
+        kind: int,
+        path: str,
+        payload: str,
+        user: str | None,
+        cents: int = 0,
+        refund_of: int = -1,
+    ) -> None:
         self.append((session, kind, path, payload, user, cents, refund_of))
 
 
@@ -194,6 +202,8 @@ class ChunkSimulator:
         self.bot_ratio = bot_ratio
         self.cum = np.asarray(catalog.cum_weights)
         self._views: dict[tuple[int, str], str] = {}
+        self._views_by_currency: dict[str, list[str]] = {}
+        self.view_paths = [f"/p/{p.product_id}" for p in catalog.products]
 
     def _view(self, product: int, currency: str) -> str:
         """product_view members per (product, currency): the most frequent event, prebuilt."""
@@ -239,12 +249,17 @@ class ChunkSimulator:
                 )
                 step += plan.steps
                 continue
-            viewed: list[int] = []
-            for _ in range(plan.steps):
-                pick = self._browse_step(
-                    chunk, plan, rolls[step], extras[step], picks, pick, counts[step], viewed
-                )
-                step += 1
+            viewed = picks[pick : pick + sum(counts[step : step + plan.steps])]
+            self._browse(
+                chunk,
+                plan,
+                rolls[step : step + plan.steps],
+                extras[step : step + plan.steps],
+                counts[step : step + plan.steps],
+                viewed,
+            )
+            pick += len(viewed)
+            step += plan.steps
             self._tail(chunk, plan, viewed)
         return chunk
 
@@ -321,43 +336,57 @@ class ChunkSimulator:
             person.signed_up = device.logged_in = True
             chunk.add(plan.index, SIGNUP, "/account/signup", payload, self._user(plan))
 
-    def _browse_step(
+    def _browse(
         self,
         chunk: Chunk,
         plan: _Plan,
-        roll: float,
-        extra: int,
-        picks: list[int],
-        pick: int,
-        count: int,
+        rolls: list[float],
+        extras: list[int],
+        counts: list[int],
         viewed: list[int],
-    ) -> int:
-        user = self._user(plan)
-        index = plan.index
-        if roll < 0.25:
-            term = SEARCH_TERMS[extra % len(SEARCH_TERMS)]
-            chunk.add(
-                index,
-                SEARCH,
-                f"/search?q={term.replace(' ', '+')}",
-                f',"query":"{term}","results_count":{extra % 120}',
-                user,
-            )
-        elif roll < 0.45:
-            category = self.catalog.categories[extra % len(self.catalog.categories)]
-            chunk.add(index, PAGE, f"/c/{category}", ',"page_type":"category"', user)
-        currency = plan.who[0].currency
-        products = self.catalog.products
-        for product in picks[pick : pick + count]:
-            viewed.append(product)
-            chunk.add(
-                index,
-                VIEW,
-                f"/p/{products[product].product_id}",
-                self._view(product, currency),
-                user,
-            )
-        return pick + count
+    ) -> None:
+        """A session's browsing: per step maybe a search or a category page, then product
+        views (`viewed`, in order). The hottest loop of the generator: plain list appends."""
+        person, device = plan.who
+        user = person.user_id if device.logged_in else None  # no sign-in while browsing
+        index, categories = plan.index, self.catalog.categories
+        view_paths, view_payloads = self.view_paths, self._views_in(person.currency)
+        sessions, types, paths, payloads = chunk.session, chunk.types, chunk.paths, chunk.payloads
+        users, cents, refund_of = chunk.users, chunk.cents, chunk.refund_of
+        position = 0
+        for roll, extra, count in zip(rolls, extras, counts, strict=True):
+            if roll < 0.45:
+                if roll < 0.25:
+                    term = SEARCH_TERMS[extra % len(SEARCH_TERMS)]
+                    types.append(SEARCH)
+                    paths.append(f"/search?q={term.replace(' ', '+')}")
+                    payloads.append(f',"query":"{term}","results_count":{extra % 120}')
+                else:
+                    types.append(PAGE)
+                    paths.append(f"/c/{categories[extra % len(categories)]}")
+                    payloads.append(',"page_type":"category"')
+                sessions.append(index)
+                users.append(user)
+                cents.append(0)
+                refund_of.append(-1)
+            for product in viewed[position : position + count]:
+                sessions.append(index)
+                types.append(VIEW)
+                paths.append(view_paths[product])
+                payloads.append(view_payloads[product])
+                users.append(user)
+                cents.append(0)
+                refund_of.append(-1)
+            position += count
+
+    def _views_in(self, currency: str) -> list[str]:
+        """product_view members of every product in `currency`, built once."""
+        views = self._views_by_currency.get(currency)
+        if views is None:
+            views = self._views_by_currency[currency] = [
+                self._view(i, currency) for i in range(len(self.catalog.products))
+            ]
+        return views
 
     def _crawl(
         self, chunk: Chunk, plan: _Plan, rolls: list[float], crawl: list[int], extras: list[int]

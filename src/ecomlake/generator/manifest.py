@@ -6,6 +6,7 @@ Every later layer (lake, curated tables, marts) is reconciled against this file.
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -67,7 +68,8 @@ class ManifestBuilder:
         self.duplicate_events += resent
         self.valid_events += len(batch) - resent
         day_numbers = batch.time // DAY_MS
-        days = {int(d): day_of(int(d) * DAY_MS) for d in np.unique(day_numbers[valid])}
+        first_day, last_day = int(day_numbers.min()), int(day_numbers.max())
+        days = {d: day_of(d * DAY_MS) for d in range(first_day, last_day + 1)}
         # One integer per (type, day, country, bot, late) combination, counted by numpy.
         code = (
             ((batch.kind * (1 << 24) + day_numbers) * 256 + batch.country) * 4
@@ -87,14 +89,15 @@ class ManifestBuilder:
                 bool(flags & 1),
             )
             self.tally[key] += count
-        humans = np.flatnonzero(valid & ~batch.bot).tolist()
         day_list = day_numbers.tolist()
-        anon, user = batch.anon, batch.user
-        self.people.update((days[day_list[i]], anon[i]) for i in humans)
-        for i in humans:
-            known = user[i]
-            if known is not None:
-                self.anon_to_user[anon[i]] = known
+        humans = (valid & ~batch.bot).tolist()
+        human_days = [days[d] for d in itertools.compress(day_list, humans)]
+        human_anons = list(itertools.compress(batch.anon, humans))
+        self.people.update(zip(human_days, human_anons, strict=True))
+        users = list(itertools.compress(batch.user, humans))
+        self.anon_to_user.update(
+            (anon, user) for anon, user in zip(human_anons, users, strict=True) if user is not None
+        )
         for target, kind in ((self.day_gross_cents, PURCHASE), (self.day_refund_cents, REFUND)):
             for i in np.flatnonzero(batch.kind == kind).tolist():
                 day = days[day_list[i]]
