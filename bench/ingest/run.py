@@ -4,7 +4,8 @@ Both run in one session against the same fresh broker, on topics with the same p
 with the same producer settings (acks=all, idempotent, lz4, 25 ms linger), and with the same
 records: ProducerPerformance replays a file of generated events, so record sizes and
 compressibility match. Runs alternate (who goes first alternates too, with a pause for the
-broker to settle) and the median of each is reported. The generator's rate is given twice:
+broker to settle), after one unrecorded warm-up run of each, and the median of each is
+reported. The generator's rate is given twice:
 while producing (like ProducerPerformance's own figure, which leaves out JVM start-up) and over
 the command's wall time (worker start-up included).
 
@@ -38,6 +39,7 @@ from ecomlake.services.topics import ensure_topics
 console = Console()
 RESULTS = REPO_ROOT / "bench" / "ingest" / "results"
 SETTLE_S = 3.0
+WARMUP_EVENTS = 300_000
 PRODUCER_PROPS = {
     "acks": "all",
     "enable.idempotence": "true",
@@ -157,6 +159,21 @@ def main() -> None:
             wall_rates: list[float] = []
             producing_rates: list[float] = []
             tool_rates: list[float] = []
+            # Warm the broker's JIT and page cache first: the first runs on a cold broker are
+            # slower for whoever goes first. Not recorded.
+            ensure_topics(
+                settings.kafka.bootstrap_servers,
+                {"bench.warm.gen": args.partitions, "bench.warm.perf": args.partitions},
+            )
+            run_generator(env, "bench.warm.gen", WARMUP_EVENTS, args.workers, folder / "w.json")
+            run_producer_perf(
+                settings.jars("kafka"),
+                settings.kafka.bootstrap_servers,
+                "bench.warm.perf",
+                WARMUP_EVENTS,
+                payloads,
+            )
+            time.sleep(SETTLE_S)
             for i in range(args.repeats):
                 topics = {f"bench.gen.{i}": args.partitions, f"bench.perf.{i}": args.partitions}
                 ensure_topics(settings.kafka.bootstrap_servers, topics)

@@ -167,7 +167,7 @@ def shared_members(anonymous_id: str, session_id: str, ip: str, user_agent: str)
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Plan:
     """A session's decisions before its browsing is drawn."""
 
@@ -176,7 +176,7 @@ class _Plan:
     person: Person | None = None
     device: Device | None = None
     bounce: bool = False
-    head: Hits = field(default_factory=lambda: Hits())  # the first hits, decided up front
+    head: Hits = field(default_factory=Hits)  # the first hits, decided up front
 
     @property
     def who(self) -> tuple[Person, Device]:
