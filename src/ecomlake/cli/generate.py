@@ -251,7 +251,9 @@ def print_summary(result: Result, manifest_path: Path | None) -> None:
         f"produced [bold]{m['total_events']:,}[/] messages = {m['valid_events']:,} valid + "
         f"{m['invalid_events']:,} malformed + {m['duplicate_events']:,} re-sends "
         f"({m['bot_events']:,} bot, {m['late_events']:,} late) in {result.seconds:.1f}s: "
-        f"[bold]{result.rate:,.0f} events/s[/]; delivery errors: {result.delivery_errors}"
+        f"[bold]{m['producing_events_per_second']:,} events/s[/] while producing, "
+        f"{result.rate:,.0f} events/s over the whole run; "
+        f"delivery errors: {result.delivery_errors}"
     )
     if manifest_path is not None:
         console.print(f"manifest: {manifest_path}")
