@@ -22,13 +22,15 @@ import orjson
 
 from ecomlake.generator.batch import EventBatch, render
 from ecomlake.generator.catalog import Catalog
-from ecomlake.generator.chunk import Chunk, ChunkSimulator
+from ecomlake.generator.chunk import Chunk
 from ecomlake.generator.malformed import corrupt
 from ecomlake.generator.manifest import ManifestBuilder
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.people import Population
 from ecomlake.generator.rhythm import Rhythm
 from ecomlake.generator.sinks import Sink
+from ecomlake.generator.timing import event_times
+from ecomlake.generator.visits import ChunkSimulator
 
 CHUNK_SESSIONS = 512
 REPORT_EVERY = 2_000
@@ -130,7 +132,7 @@ class Worker:
     def events(self, chunk: Chunk) -> EventBatch:
         """The chunk's events with times, emission times and rendered messages."""
         opts, plan, np_rng = self.options, self.plan, self.np_rng
-        times = self.sim.times(chunk)
+        times = event_times(chunk, np_rng)
         session = np.asarray(chunk.session, dtype=np.int64)
         starts = np.asarray(chunk.starts, dtype=np.int64)
         if not opts.live:

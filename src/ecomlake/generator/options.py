@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from ecomlake.errors import EcomlakeError
@@ -92,7 +91,3 @@ def parse_country_mix(text: str) -> dict[str, float]:
                 f"bad --countries entry {part!r}: expected CODE=WEIGHT, e.g. US=0.5"
             ) from None
     return mix
-
-
-def parse_output(path: str | None) -> Path | None:
-    return Path(path) if path else None
