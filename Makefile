@@ -7,11 +7,15 @@ PYTHON ?= python3.11
 UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
-UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+UV_BOOT := $(CURDIR)/.tools/bin/uv
+UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOT))
 VENV := .venv
 BIN := $(VENV)/bin
 JARS := jvm/lib
-JVM_RUNTIMES := kafka
+JVM_RUNTIMES := kafka flink
+PY_RUNTIMES := flink
+# PyFlink brings its own logging backend: keep the connectors' slf4j API out of its classpath.
+MVN_ARGS_flink := -DexcludeArtifactIds=slf4j-api,commons-logging
 PYTEST_ARGS ?=
 
 .PHONY: help setup demo test test-unit test-integration lint fmt bench up down status clean distclean
@@ -20,7 +24,7 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
 
 # --- set-up (idempotent: stamps make a second run take seconds) -------------------------------
-.tools/bin/uv:
+$(UV_BOOT):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
@@ -28,13 +32,19 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON) --quiet
 	touch $@
 
+# One environment per runtime whose pins conflict with the core one (envs/<runtime>/).
+.venvs/%/.synced: envs/%/pyproject.toml envs/%/uv.lock pyproject.toml | $(UV)
+	cd envs/$* && UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venvs/$* $(UV) sync --frozen \
+	    --python $(PYTHON) --quiet
+	touch $@
+
 $(JARS)/%/.fetched: jvm/pom.xml
 	rm -rf $(JARS)/$*
-	mvn -q -B -f jvm/pom.xml -P$* dependency:copy-dependencies \
+	mvn -q -B -f jvm/pom.xml -P$* dependency:copy-dependencies $(MVN_ARGS_$*) \
 	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS)/$*
 	touch $@
 
-setup: $(VENV)/.synced $(foreach r,$(JVM_RUNTIMES),$(JARS)/$(r)/.fetched) ## Install Python envs and JVM jars (idempotent)
+setup: $(VENV)/.synced $(foreach r,$(PY_RUNTIMES),.venvs/$(r)/.synced) $(foreach r,$(JVM_RUNTIMES),$(JARS)/$(r)/.fetched) ## Install Python envs and JVM jars (idempotent)
 	@echo "set-up complete: $(BIN)/ecomlake"
 
 # --- the two commands of the quickstart --------------------------------------------------------
@@ -76,4 +86,4 @@ clean: down ## Stop services and delete all state (.ecomlake/)
 	rm -rf .ecomlake .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean ## Also delete environments and fetched jars
-	rm -rf $(VENV) .tools $(JARS)
+	rm -rf $(VENV) .venvs .tools $(JARS)

@@ -57,6 +57,21 @@ class KafkaSettings(BaseModel):
         return f"{self.host}:{self.port}"
 
 
+class LakeSettings(BaseModel):
+    """The Iceberg catalog (JDBC: SQLite by default, PostgreSQL by URI) and its warehouse."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    catalog: str | None = None  # JDBC URI; default: SQLite in the data folder
+    warehouse: str | None = None  # URI; default: the data folder's lake/warehouse
+
+    def catalog_uri(self, data_dir: Path) -> str:
+        return self.catalog or f"jdbc:sqlite:{data_dir / 'lake' / 'catalog.db'}"
+
+    def warehouse_uri(self, data_dir: Path) -> str:
+        return self.warehouse or (data_dir / "lake" / "warehouse").as_uri()
+
+
 class Settings(BaseSettings):
     """Everything configurable. Paths may be relative to the repository root."""
 
@@ -70,6 +85,7 @@ class Settings(BaseSettings):
     jars_dir: Path = Path("jvm/lib")
     java: str = "java"
     kafka: KafkaSettings = KafkaSettings()
+    lake: LakeSettings = LakeSettings()
 
     @field_validator("data_dir", "jars_dir")
     @classmethod
