@@ -40,6 +40,23 @@ NEVER = 1 << 62
 
 
 @dataclass
+class Outlet:
+    """Where a worker's messages go and what bounds them: the sink, the quota, progress
+    reports, stop requests, a deadline and pacing."""
+
+    sink: Sink
+    quota: int
+    report: Callable[[int], None]
+    stopped: Callable[[], bool]
+    deadline: float | None
+    pacing: float  # messages per second; 0 = as fast as possible
+    started: float  # time.monotonic() at the start, for pacing
+
+    def should_stop(self) -> bool:
+        return self.stopped() or (self.deadline is not None and time.monotonic() >= self.deadline)
+
+
+@dataclass
 class Plan:
     """What the parent decides once and hands to every worker."""
 
@@ -179,25 +196,14 @@ class Worker:
         )
 
     def _send(
-        self,
-        ready: EventBatch,
-        broken_after: set[int],
-        sink: Sink,
-        sent: int,
-        quota: int,
-        report: Callable[[int], None],
-        stopped: Callable[[], bool],
-        deadline: float | None,
-        pacing: float,
-        started: float,
+        self, ready: EventBatch, broken_after: set[int], out: Outlet, sent: int
     ) -> tuple[list[int] | range, int, bool]:
         """Send `ready` in order (and a malformed copy after the events in `broken_after`)
         until the quota, a stop or the deadline. Returns (indices sent, sent, halted)."""
-        opts, send, manifest, rng = self.options, sink.send, self.manifest, self.rng
+        opts, send, manifest, rng = self.options, out.sink.send, self.manifest, self.rng
+        quota, pacing = out.quota, out.pacing
         if not opts.live and not pacing:
-            return self._send_fast(
-                ready, broken_after, sink, sent, quota, report, stopped, deadline
-            )
+            return self._send_fast(ready, broken_after, out, sent)
         live_start = self.plan.start_ms if opts.live else None
         done: list[int] = []
         halted = False
@@ -208,19 +214,19 @@ class Worker:
             if sent >= quota:
                 break
             if sent % REPORT_EVERY == 0 or live_start is not None:
-                report(sent)
-                if stopped() or (deadline is not None and time.monotonic() >= deadline):
+                out.report(sent)
+                if out.should_stop():
                     halted = True
                     break
             if live_start is not None:
                 if when < live_start:
                     continue  # warm-up: it happened before the stream began
                 # Real time: an event leaves when the wall clock reaches its emission time.
-                while (wait := when / 1000 - time.time()) > 0 and not stopped():
+                while (wait := when / 1000 - time.time()) > 0 and not out.stopped():
                     time.sleep(min(wait, 0.2))
                 done.append(i)
             elif pacing:
-                ahead = sent / pacing - (time.monotonic() - started)
+                ahead = sent / pacing - (time.monotonic() - out.started)
                 if ahead > 0:
                     time.sleep(ahead)
             send(key, raw)
@@ -235,15 +241,7 @@ class Worker:
         return (done if live_start is not None else range(count)), sent, halted
 
     def _send_fast(
-        self,
-        ready: EventBatch,
-        broken_after: set[int],
-        sink: Sink,
-        sent: int,
-        quota: int,
-        report: Callable[[int], None],
-        stopped: Callable[[], bool],
-        deadline: float | None,
+        self, ready: EventBatch, broken_after: set[int], out: Outlet, sent: int
     ) -> tuple[range, int, bool]:
         """`_send` for a backfill at full speed: slices of messages handed to the sink."""
         n = len(ready)
@@ -251,7 +249,7 @@ class Worker:
         broken[sorted(broken_after)] = 1
         # Messages sent once event i is out (its malformed copy not included).
         through = np.arange(1, n + 1) + np.cumsum(broken) - broken
-        room = quota - sent
+        room = out.quota - sent
         count = int(np.searchsorted(through, room, side="right"))
         keys, raws = ready.key, ready.raw
         halted = False
@@ -274,11 +272,11 @@ class Worker:
                 cursor = i + 1
             out_keys += keys[cursor:last]
             out_raws += raws[cursor:last]
-            sink.send_many(out_keys, out_raws)
+            out.sink.send_many(out_keys, out_raws)
             sent += len(out_raws)
             done = last
-            report(sent)
-            if stopped() or (deadline is not None and time.monotonic() >= deadline):
+            out.report(sent)
+            if out.should_stop():
                 halted = True
                 break
         return range(done), sent, halted
@@ -298,7 +296,7 @@ class Worker:
         arrival = self.rhythm.next_arrival(rng, first, plan.peak_sessions_per_ms)
         pacing = opts.rate / plan.workers if (opts.rate > 0 and not opts.live) else 0.0
         pending = EventBatch.empty()
-        started = time.monotonic()
+        out = Outlet(sink, quota, report, stopped, deadline, pacing, time.monotonic())
         sent = 0
         halted = False
         while sent < quota and not halted:
@@ -316,9 +314,7 @@ class Worker:
                     original & (rolls >= opts.dup_ratio) & (rolls < opts.dup_ratio + opts.bad_ratio)
                 ).tolist()
             )
-            done, sent, halted = self._send(
-                ready, broken_after, sink, sent, quota, report, stopped, deadline, pacing, started
-            )
+            done, sent, halted = self._send(ready, broken_after, out, sent)
             sent_batch = ready.take(done)
             manifest.add_batch(sent_batch)
             # A client retry after a lost acknowledgement: the same bytes, a little later.
