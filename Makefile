@@ -29,7 +29,7 @@ $(UV_BOOT):
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON) --quiet
+	$(UV) sync --frozen --extra core --python $(PYTHON) --quiet
 	touch $@
 
 # One environment per runtime whose pins conflict with the core one (envs/<runtime>/).

@@ -1,5 +1,6 @@
 """The Flink runtime works end to end on this machine: PyFlink's mini-cluster reads the real
-broker with the Kafka connector and commits into an Iceberg table in the JDBC catalog."""
+broker with the Kafka connector and commits into an Iceberg table in the JDBC catalog, which
+pyiceberg and DuckDB then read from the core environment."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ecomlake.config import REPO_ROOT, Settings
+from ecomlake.config import REPO_ROOT, Settings, load_settings
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import Target, generate
+from ecomlake.lake.catalog import open_catalog
+from ecomlake.lake.query import run_query
 from ecomlake.services.kafka import KafkaService
 from ecomlake.services.topics import ensure_topics
 
@@ -39,3 +42,7 @@ def test_kafka_to_iceberg_copy_counts_every_event(
     counts = json.loads(result.stdout.strip().splitlines()[-1])
     assert counts == {"rows": manifest["valid_events"], "distinct_ids": manifest["valid_events"]}
     assert manifest["valid_events"] == 5_000
+    # The same table through pyiceberg + DuckDB in the core environment: one shared catalog.
+    catalog = open_catalog(load_settings(data_dir=tmp_path / "data"))
+    seen = run_query(catalog, "SELECT count(DISTINCT event_id) AS n FROM it.copied").to_pylist()
+    assert seen == [{"n": 5_000}]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = ["up", "down", "status", "generate", "demo"]
+COMMANDS = ["up", "down", "status", "generate", "demo", "query", "lake", "lake tables"]
 
 
 def ecomlake(
@@ -27,7 +27,7 @@ def ecomlake(
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])
 def test_help(command: str) -> None:
-    result = ecomlake(*([command] if command else []), "--help")
+    result = ecomlake(*command.split(), "--help")
     assert result.returncode == 0
     assert "Usage" in result.stdout
 
