@@ -1,0 +1,142 @@
+"""From a raw Kafka message to a lake row: validated, typed, enriched, or rejected with a reason.
+
+One pure function per outcome, so the stream job (a Flink table function around `process`)
+and the tests share the exact logic. Columns are declared once, with their Flink SQL types, and
+the tables' DDL is generated from them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ecomlake.contracts import Rejection, load_schema, validate_message
+from ecomlake.stream.enrich import geo_lookup, parse_user_agent
+
+MONEY = "DECIMAL(14, 2)"
+ITEMS = f"ARRAY<ROW<product_id STRING, quantity INT, unit_price {MONEY}>>"
+
+# raw.events: the contract's fields (payload fields null where a type has none), enrichment,
+# and where the message came from.
+EVENT_COLUMNS: list[tuple[str, str]] = [
+    ("event_id", "STRING"),
+    ("event_type", "STRING"),
+    ("event_time", "TIMESTAMP(3)"),
+    ("event_date", "DATE"),
+    ("user_id", "STRING"),
+    ("anonymous_id", "STRING"),
+    ("session_id", "STRING"),
+    ("ip", "STRING"),
+    ("user_agent", "STRING"),
+    ("page_url", "STRING"),
+    ("referrer", "STRING"),
+    ("schema_version", "INT"),
+    ("traffic_source", "STRING"),
+    ("page_type", "STRING"),
+    ("product_id", "STRING"),
+    ("category", "STRING"),
+    ("price", MONEY),
+    ("currency", "STRING"),
+    ("quantity", "INT"),
+    ("unit_price", MONEY),
+    ("query", "STRING"),
+    ("results_count", "INT"),
+    ("order_id", "STRING"),
+    ("items", ITEMS),
+    ("total", MONEY),
+    ("payment_method", "STRING"),
+    ("amount", MONEY),
+    ("reason", "STRING"),
+    ("email", "STRING"),
+    ("method", "STRING"),
+    ("country_code", "STRING"),
+    ("country_name", "STRING"),
+    ("as_org", "STRING"),
+    ("device_type", "STRING"),
+    ("browser", "STRING"),
+    ("os", "STRING"),
+    ("is_bot", "BOOLEAN"),
+    ("kafka_partition", "INT"),
+    ("kafka_offset", "BIGINT"),
+    ("ingest_time", "TIMESTAMP(3)"),
+]
+# raw.events_rejected: the original message and why it was refused.
+REJECTED_COLUMNS: list[tuple[str, str]] = [
+    ("payload", "STRING"),
+    ("reason", "STRING"),
+    ("detail", "STRING"),
+    ("kafka_partition", "INT"),
+    ("kafka_offset", "BIGINT"),
+    ("ingest_time", "TIMESTAMP(3)"),
+]
+MONEY_FIELDS = ("price", "unit_price", "total", "amount")
+# Every field of the v1 contract, in column order (the schema is the source of truth; a test
+# checks that EVENT_COLUMNS covers it).
+CONTRACT_FIELDS = [name for name, _ in EVENT_COLUMNS if name in load_schema()["properties"]]
+
+
+def columns_ddl(columns: list[tuple[str, str]]) -> str:
+    """`name TYPE, ...` for Flink SQL (names quoted: some, like `query`, are keywords)."""
+    return ", ".join(f"`{name}` {kind}" for name, kind in columns)
+
+
+def _timestamp(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC).replace(tzinfo=None)
+
+
+def event_row(event: dict[str, Any], partition: int, offset: int, ingest_ms: int) -> dict[str, Any]:
+    """A valid event as a raw.events row (money as Decimal, times as UTC timestamps)."""
+    row: dict[str, Any] = {name: event.get(name) for name in CONTRACT_FIELDS}
+    when = datetime.strptime(event["event_time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    row["event_time"] = when
+    row["event_date"] = date(when.year, when.month, when.day)
+    for name in MONEY_FIELDS:
+        if row[name] is not None:
+            row[name] = Decimal(row[name])
+    if row["items"] is not None:
+        row["items"] = [
+            {
+                "product_id": i["product_id"],
+                "quantity": i["quantity"],
+                "unit_price": Decimal(i["unit_price"]),
+            }
+            for i in row["items"]
+        ]
+    geo = geo_lookup(event["ip"])
+    agent = parse_user_agent(event["user_agent"])
+    row.update(
+        country_code=geo.country_code,
+        country_name=geo.country_name,
+        as_org=geo.as_org,
+        device_type=agent.device_type,
+        browser=agent.browser,
+        os=agent.os,
+        is_bot=agent.is_bot,
+        kafka_partition=partition,
+        kafka_offset=offset,
+        ingest_time=_timestamp(ingest_ms),
+    )
+    return row
+
+
+def rejected_row(
+    raw: bytes, why: Rejection, partition: int, offset: int, ingest_ms: int
+) -> dict[str, Any]:
+    return {
+        "payload": raw.decode("utf-8", errors="replace"),
+        "reason": why.reason,
+        "detail": why.detail,
+        "kafka_partition": partition,
+        "kafka_offset": offset,
+        "ingest_time": _timestamp(ingest_ms),
+    }
+
+
+def process(raw: bytes, partition: int, offset: int, ingest_ms: int) -> tuple[bool, dict[str, Any]]:
+    """(True, raw.events row) or (False, raw.events_rejected row): nothing is dropped."""
+    event, why = validate_message(raw, now=datetime.fromtimestamp(ingest_ms / 1000, UTC))
+    if event is None:
+        assert why is not None
+        return False, rejected_row(raw, why, partition, offset, ingest_ms)
+    return True, event_row(event, partition, offset, ingest_ms)
