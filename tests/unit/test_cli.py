@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = ["up", "down", "status", "generate", "demo", "query", "lake", "lake tables"]
+COMMANDS = ["up", "down", "status", "generate", "stream", "demo", "query", "lake", "lake tables"]
 
 
 def ecomlake(
