@@ -21,6 +21,35 @@ if TYPE_CHECKING:
     from pyflink.table import TableEnvironment
 
 LAKE_CATALOG = "lake"
+# The client and embedded cluster log to the data folder's logs/flink/; the console gets WARN+.
+LOG4J_PROPERTIES = """\
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = File
+rootLogger.appenderRef.console.ref = Console
+appender.file.name = File
+appender.file.type = FILE
+appender.file.append = true
+appender.file.fileName = ${sys:log.file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
+appender.console.name = Console
+appender.console.type = CONSOLE
+appender.console.filter.threshold.type = ThresholdFilter
+appender.console.filter.threshold.level = WARN
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = flink %-5p %c{1} - %m%n
+# Known-harmless warnings of a local mini-cluster without Hadoop or Kerberos.
+logger.quiet1.name = org.apache.flink.runtime.util.HadoopUtils
+logger.quiet1.level = ERROR
+logger.quiet2.name = org.apache.hadoop.util.NativeCodeLoader
+logger.quiet2.level = ERROR
+logger.quiet3.name = org.apache.flink.runtime.security.token.DefaultDelegationTokenManager
+logger.quiet3.level = ERROR
+logger.quiet4.name = org.apache.flink.runtime.metrics.util.MetricUtils
+logger.quiet4.level = ERROR
+logger.quiet5.name = org.apache.kafka.common.utils.AppInfoParser
+logger.quiet5.level = ERROR
+"""
 
 
 def pyflink_dist() -> Path:
@@ -43,7 +72,10 @@ def assemble_flink_home(settings: Settings) -> Path:
     if home.exists():
         shutil.rmtree(home)  # links only: rebuilt each time so jar upgrades take effect
     (home / "lib").mkdir(parents=True)
-    (home / "log").mkdir()
+    logs = settings.logs_dir / "flink"
+    logs.mkdir(parents=True, exist_ok=True)
+    (home / "log").symlink_to(logs, target_is_directory=True)
+    (home / "log4j-cli.properties").write_text(LOG4J_PROPERTIES)
     for name in ("bin", "conf", "opt", "plugins"):
         (home / name).symlink_to(dist / name, target_is_directory=True)
     for jar in sorted(dist.glob("lib/*.jar")) + sorted(jars.glob("*.jar")):
@@ -66,7 +98,9 @@ def lake_catalog_ddl(settings: Settings) -> str:
 
 def table_environment(settings: Settings, streaming: bool = True) -> TableEnvironment:
     """A TableEnvironment on Flink's embedded mini-cluster, with the lake catalog registered."""
-    os.environ["FLINK_HOME"] = str(assemble_flink_home(settings))  # read when the JVM starts
+    home = assemble_flink_home(settings)
+    os.environ["FLINK_HOME"] = str(home)  # both read when the gateway JVM starts
+    os.environ["LOG4J_PROPERTIES"] = str(home / "log4j-cli.properties")
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
     mode = (
