@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ecomlake.config import Settings, load_settings
+from ecomlake.generator.options import GeneratorOptions
+from ecomlake.generator.run import Result, Target, generate
 from ecomlake.services.kafka import KafkaService
+from ecomlake.services.topics import ensure_topics
+
+# A fixed window end keeps every integration stream the same from run to run.
+END = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def free_port() -> int:
@@ -39,3 +47,11 @@ def log_tail(path: Path, lines: int = 20) -> str:
     return (
         "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
     )
+
+
+def produce(settings: Settings, topic: str, **options: Any) -> Result:
+    """Generate into `topic` (created with 6 partitions) on the fixture's broker."""
+    ensure_topics(settings.kafka.bootstrap_servers, {topic: 6})
+    params: dict[str, Any] = {"end": END, "days": 1.0, **options}
+    target = Target("kafka", bootstrap=settings.kafka.bootstrap_servers, topic=topic)
+    return generate(GeneratorOptions(**params), target)

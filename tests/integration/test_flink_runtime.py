@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ecomlake.config import REPO_ROOT, Settings, load_settings
-from ecomlake.generator.options import GeneratorOptions
-from ecomlake.generator.run import Target, generate
 from ecomlake.lake.catalog import open_catalog
 from ecomlake.lake.query import run_query
 from ecomlake.services.kafka import KafkaService
-from ecomlake.services.topics import ensure_topics
+from tests.integration.conftest import produce
 
 FLINK_PYTHON = REPO_ROOT / ".venvs" / "flink" / "bin" / "python"
 
@@ -24,11 +21,7 @@ def test_kafka_to_iceberg_copy_counts_every_event(
     kafka: KafkaService, kafka_settings: Settings, tmp_path: Path
 ) -> None:
     bootstrap, topic = kafka_settings.kafka.bootstrap_servers, "it.flink"
-    ensure_topics(bootstrap, {topic: 6})
-    options = GeneratorOptions(
-        events=5_000, end=datetime(2026, 11, 1, tzinfo=UTC), bad_ratio=0.0, dup_ratio=0.0
-    )
-    manifest = generate(options, Target("kafka", bootstrap=bootstrap, topic=topic)).manifest
+    manifest = produce(kafka_settings, topic, events=5_000, bad_ratio=0.0, dup_ratio=0.0).manifest
     job = Path(__file__).with_name("flink_copy_job.py")
     result = subprocess.run(
         [str(FLINK_PYTHON), str(job), bootstrap, topic, str(tmp_path / "data")],

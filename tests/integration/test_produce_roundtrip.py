@@ -4,40 +4,23 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 
 from ecomlake.config import Settings
-from ecomlake.generator.options import GeneratorOptions
-from ecomlake.generator.run import Result, Target, generate
+from ecomlake.generator.run import Result
 from ecomlake.services.kafka import KafkaService
-from ecomlake.services.topics import ensure_topics
+from tests.integration.conftest import produce
 from tests.integration.kafka_read import content_hash, read_topic
 from tests.recount import recount
 
-END = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def produce(settings: Settings, topic: str, **overrides: Any) -> Result:
-    ensure_topics(settings.kafka.bootstrap_servers, {topic: 6})
-    params: dict[str, Any] = {
-        "events": 50_000,
-        "end": END,
-        "days": 1.0,
-        "bad_ratio": 0.02,
-        "dup_ratio": 0.02,
-        **overrides,
-    }
-    target = Target("kafka", bootstrap=settings.kafka.bootstrap_servers, topic=topic)
-    return generate(GeneratorOptions(**params), target)
+ROUNDTRIP = {"bad_ratio": 0.02, "dup_ratio": 0.02}
 
 
 def test_50k_events_arrive_exactly_as_the_manifest_says(
     kafka: KafkaService, kafka_settings: Settings
 ) -> None:
-    result = produce(kafka_settings, "it.roundtrip", workers=2)
+    result = produce(kafka_settings, "it.roundtrip", events=50_000, workers=2, **ROUNDTRIP)
     manifest = result.manifest
     assert result.delivery_errors == 0
     messages = read_topic(kafka_settings.kafka.bootstrap_servers, "it.roundtrip")
@@ -64,7 +47,7 @@ def test_broker_restart_during_produce_loses_nothing(
     # Throttled so the produce is still running while the broker goes down and comes back.
     worker = threading.Thread(
         target=lambda: box.setdefault(
-            "r", produce(kafka_settings, topic, events=40_000, rate=5_000.0)
+            "r", produce(kafka_settings, topic, events=40_000, **ROUNDTRIP, rate=5_000.0)
         )
     )
     worker.start()

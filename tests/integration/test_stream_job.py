@@ -7,17 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ecomlake.config import Settings, load_settings
-from ecomlake.generator.options import GeneratorOptions
-from ecomlake.generator.run import Target, generate
 from ecomlake.lake.catalog import open_catalog
 from ecomlake.lake.query import run_query
 from ecomlake.services.kafka import KafkaService
-from ecomlake.services.topics import ensure_topics
+from tests.integration.conftest import produce
 
 COUNTS = """
 SELECT (SELECT count(*) FROM raw.events) AS events,
@@ -49,12 +46,10 @@ def counts(data_dir: Path) -> dict[str, Any]:
 def test_stream_reconciles_with_the_manifest(
     kafka: KafkaService, kafka_settings: Settings, tmp_path: Path
 ) -> None:
-    bootstrap, topic = kafka_settings.kafka.bootstrap_servers, "it.stream"
-    ensure_topics(bootstrap, {topic: 6})
-    options = GeneratorOptions(
-        events=20_000, end=datetime(2026, 11, 1, tzinfo=UTC), bad_ratio=0.02, dup_ratio=0.01
-    )
-    manifest = generate(options, Target("kafka", bootstrap=bootstrap, topic=topic)).manifest
+    topic = "it.stream"
+    manifest = produce(
+        kafka_settings, topic, events=20_000, bad_ratio=0.02, dup_ratio=0.01
+    ).manifest
     data = tmp_path / "data"
     env = dict(
         os.environ, ECOMLAKE_DATA_DIR=str(data), ECOMLAKE_KAFKA__PORT=str(kafka_settings.kafka.port)

@@ -29,12 +29,12 @@ from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.people import Population
 from ecomlake.generator.rhythm import Rhythm
 from ecomlake.generator.sinks import Sink
+from ecomlake.generator.timefmt import HOUR_MS
 from ecomlake.generator.timing import event_times
 from ecomlake.generator.visits import ChunkSimulator
 
 CHUNK_SESSIONS = 512
 REPORT_EVERY = 2_000
-HOUR_MS = 3_600_000
 LIVE_WARMUP_MS = 5 * 60_000
 NEVER = 1 << 62
 

@@ -11,8 +11,8 @@ import itertools
 import random
 
 from ecomlake.generator.geo import UTC_OFFSET_HOURS
+from ecomlake.generator.timefmt import HOUR_MS
 
-HOUR_MS = 3_600_000
 # Relative traffic by local hour: quiet nights, a lunch bump, an evening peak.
 LOCAL_HOUR_TRAFFIC = [
     0.30,

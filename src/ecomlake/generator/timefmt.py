@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
 # Lookup tables beat arithmetic + formatting in the generator's hottest path.
 _CLOCK = [f"T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}." for s in range(86_400)]
 _MILLIS = [f"{ms:03d}Z" for ms in range(1000)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ecomlake.generator.chunk import Chunk
+from ecomlake.generator.timefmt import HOUR_MS
 
 MEAN_GAP_MS = 18_000
-HOUR_MS = 3_600_000
 SESSION_TIMEOUT_MS = 30 * 60_000
 
 

@@ -71,7 +71,6 @@ PAYMENT_METHODS = ["card", "paypal", "apple_pay", "google_pay", "bank_transfer"]
 PAYMENT_CUM = list(itertools.accumulate([0.55, 0.2, 0.12, 0.1, 0.03]))
 REFUND_REASONS = ["damaged", "not_as_described", "late_delivery", "changed_mind", "other"]
 BOUNCE_RATE = 0.30
-HOUR_MS = 3_600_000
 BUSY = 1 << 62
 
 
@@ -109,21 +108,8 @@ class ChunkSimulator:
         self.np_rng = np_rng
         self.bot_ratio = bot_ratio
         self.cum = np.asarray(catalog.cum_weights)
-        self._views: dict[tuple[int, str], str] = {}
         self._views_by_currency: dict[str, list[str]] = {}
         self.view_paths = [f"/p/{p.product_id}" for p in catalog.products]
-
-    def _view(self, product: int, currency: str) -> str:
-        """product_view members per (product, currency): the most frequent event, prebuilt."""
-        payload = self._views.get((product, currency))
-        if payload is None:
-            p = self.catalog.products[product]
-            price = self.catalog.price_text(p, currency)
-            payload = self._views[product, currency] = (
-                f',"product_id":"{p.product_id}","category":"{p.category}",'
-                f'"price":"{price}","currency":"{currency}"'
-            )
-        return payload
 
     def simulate(self, starts: list[int], countries: list[str]) -> Chunk:
         """Sessions starting at `starts` (ascending) in `countries`; their events' times are
@@ -147,27 +133,14 @@ class ChunkSimulator:
         counts = picks_per_step.tolist()
         for plan in plans:
             chunk.extend(plan.head)
-            if chunk.bots[plan.index]:
-                self._crawl(
-                    chunk,
-                    plan,
-                    rolls[step : step + plan.steps],
-                    crawl[step : step + plan.steps],
-                    extras[step : step + plan.steps],
-                )
-                step += plan.steps
-                continue
-            viewed = picks[pick : pick + sum(counts[step : step + plan.steps])]
-            self._browse(
-                chunk,
-                plan,
-                rolls[step : step + plan.steps],
-                extras[step : step + plan.steps],
-                counts[step : step + plan.steps],
-                viewed,
-            )
-            pick += len(viewed)
+            own = slice(step, step + plan.steps)  # this session's share of the draws
             step += plan.steps
+            if chunk.bots[plan.index]:
+                self._crawl(chunk, plan, rolls[own], crawl[own], extras[own])
+                continue
+            viewed = picks[pick : pick + sum(counts[own])]
+            pick += len(viewed)
+            self._browse(chunk, plan, rolls[own], extras[own], counts[own], viewed)
             self._tail(chunk, plan, viewed)
         return chunk
 
@@ -288,27 +261,25 @@ class ChunkSimulator:
             position += count
 
     def _views_in(self, currency: str) -> list[str]:
-        """product_view members of every product in `currency`, built once."""
+        """product_view members of every product in `currency` (the most frequent event),
+        built once per currency."""
         views = self._views_by_currency.get(currency)
         if views is None:
+            price = self.catalog.price_text
             views = self._views_by_currency[currency] = [
-                self._view(i, currency) for i in range(len(self.catalog.products))
+                f',"product_id":"{p.product_id}","category":"{p.category}",'
+                f'"price":"{price(p, currency)}","currency":"{currency}"'
+                for p in self.catalog.products
             ]
         return views
 
     def _crawl(
         self, chunk: Chunk, plan: _Plan, rolls: list[float], crawl: list[int], extras: list[int]
     ) -> None:
-        products, categories = self.catalog.products, self.catalog.categories
+        categories, views = self.catalog.categories, self._views_in("USD")
         for roll, product, extra in zip(rolls, crawl, extras, strict=True):
             if roll < 0.75:
-                chunk.add(
-                    plan.index,
-                    VIEW,
-                    f"/p/{products[product].product_id}",
-                    self._view(product, "USD"),
-                    None,
-                )
+                chunk.add(plan.index, VIEW, self.view_paths[product], views[product], None)
             else:
                 chunk.add(
                     plan.index,

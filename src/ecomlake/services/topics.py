@@ -55,13 +55,3 @@ def ensure_topics(bootstrap: str, topics: dict[str, int], timeout_s: float = 30.
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise EcomlakeError(f"creating topic {name} failed: {exc.args[0].str()}") from None
     return created
-
-
-def delete_topics(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> None:
-    client = admin(bootstrap)
-    for future in client.delete_topics(names, operation_timeout=timeout_s).values():
-        try:
-            future.result()
-        except KafkaException as exc:
-            if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
-                raise
