@@ -72,6 +72,24 @@ class LakeSettings(BaseModel):
         return self.warehouse or (data_dir / "lake" / "warehouse").as_uri()
 
 
+class StreamSettings(BaseModel):
+    """The Flink stream job: checkpoints (= Iceberg commits), dedup memory, live windows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group_id: str = "ecomlake-stream"  # Kafka consumer group: offsets committed per checkpoint
+    parallelism: int = Field(1, ge=1, le=64)
+    checkpoint_interval_s: float = Field(2.0, ge=0.2, le=600)
+    dedup_ttl_h: float = Field(24.0, gt=0)
+    allowed_lateness_s: float = Field(5.0, ge=0)  # watermark delay of the live aggregates
+    # A partition silent this long stops holding back the live windows. Not shorter: during a
+    # backfill a partition whose first fetch is still queued would count as idle and its
+    # events would all arrive behind the watermark.
+    idle_partition_s: float = Field(60.0, gt=0)
+    rest_port: int = Field(8081, ge=1, le=65535)  # `ecomlake up --with flink` cluster
+    metrics_port: int = Field(9249, ge=1, le=65535)  # Prometheus reporter (first port)
+
+
 class Settings(BaseSettings):
     """Everything configurable. Paths may be relative to the repository root."""
 
@@ -86,6 +104,7 @@ class Settings(BaseSettings):
     java: str = "java"
     kafka: KafkaSettings = KafkaSettings()
     lake: LakeSettings = LakeSettings()
+    stream: StreamSettings = StreamSettings()
 
     @field_validator("data_dir", "jars_dir")
     @classmethod

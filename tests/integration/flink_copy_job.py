@@ -7,7 +7,8 @@ import json
 import sys
 
 from ecomlake.config import load_settings
-from ecomlake.stream.runtime import LAKE_CATALOG, table_environment
+from ecomlake.stream.runtime import table_environment
+from ecomlake.stream.sql import LAKE_CATALOG
 
 
 def main() -> None:

@@ -37,9 +37,10 @@ def read_topic(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[tupl
                 if error is not None:
                     raise RuntimeError(error.str())
                 out.append((msg.key() or b"", msg.value() or b""))
-                offset, partition = msg.offset(), msg.partition()
-                if offset is not None and partition is not None and offset + 1 >= ends[partition]:
-                    remaining.discard(partition)
+            # Positions, not the last offsets seen: transactional topics end in commit markers.
+            for tp in consumer.position([TopicPartition(topic, p) for p in remaining]):
+                if tp.offset >= ends[tp.partition]:
+                    remaining.discard(tp.partition)
         assert not remaining, f"partitions not fully read: {sorted(remaining)}"
         return out
     finally:

@@ -1,137 +1,219 @@
-"""The stream job: Kafka -> validate, type, enrich -> dedup on event_id -> Iceberg.
+"""The stream job: Kafka -> validate, type, enrich -> dedup -> Iceberg, dead letters, live metrics.
 
-Valid events land in `raw.events` (partitioned by event_date and event_type), each message the
-validator refuses lands in `raw.events_rejected` with its reason: valid + rejected = consumed.
-Dedup keeps the first copy of each event_id (keyed state, TTL from settings). Iceberg commits on
-each checkpoint (exactly-once).
+The SQL is in `sql.py`, the per-message logic in `split.py`; this module configures Flink
+(checkpoints = Iceberg commits and Kafka transactions, state kept across restarts, metrics),
+submits the job and watches it until it should stop:
+- Ctrl-C or SIGTERM (`ecomlake down`): stop with a savepoint, so the next start resumes there;
+- `--stop-after-idle S`: the same, once every message on the topic is committed and nothing new
+  arrived for S seconds;
+- a crash (even kill -9): the next start resumes from the last completed checkpoint.
 
 Runs in the flink environment: `.venvs/flink/bin/python -m ecomlake.stream.job --help`
-(`ecomlake stream` starts it). `--bounded` stops at the topic's current end, for backfills and
-tests. Not done yet: resuming from the job's own checkpoints (a restart today starts from the
-Kafka group offsets, which lag the last checkpoint, and its dedup state is empty, so a restart
-can re-append the tail), the Kafka DLQ topic, live aggregates, stop-after-idle, cluster mode.
+(`ecomlake stream` starts it and shows progress).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import signal
 import sys
 import time
-from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from ecomlake.config import Settings, load_settings
-from ecomlake.stream.rows import EVENT_COLUMNS, REJECTED_COLUMNS, columns_ddl, process
-from ecomlake.stream.runtime import LAKE_CATALOG, table_environment
+from ecomlake.errors import EcomlakeError
+from ecomlake.services.process import PidRecord
+from ecomlake.stream import sql
+from ecomlake.stream.progress import OffsetWatcher
+from ecomlake.stream.runtime import table_environment
+from ecomlake.stream.state import StateDirs
 
-EVENTS = f"{LAKE_CATALOG}.`raw`.events"
-REJECTED = f"{LAKE_CATALOG}.`raw`.events_rejected"
-EVENT_NAMES = [name for name, _ in EVENT_COLUMNS]
-# The table function's output: a flag, the event columns, the rejection columns.
-SPLIT_COLUMNS = (
-    [("ok", "BOOLEAN")]
-    + [(f"e_{name}", kind) for name, kind in EVENT_COLUMNS]
-    + [(f"r_{name}", kind) for name, kind in REJECTED_COLUMNS]
-)
+log = logging.getLogger("ecomlake.stream")
+PID_MARKER = "ecomlake.stream.job"
 
 
-def split_message(payload: bytes, partition: int, offset: int) -> Iterator[Any]:
-    """One row per message: the event's columns, or the rejection's (see SPLIT_COLUMNS)."""
-    from pyflink.common import Row
-
-    ok, row = process(bytes(payload), partition, offset, int(time.time() * 1000))
-    if ok:
-        values = [row[name] for name in EVENT_NAMES]
-        if row["items"] is not None:  # nested rows must be Rows, not dicts
-            values[EVENT_NAMES.index("items")] = [
-                Row(i["product_id"], i["quantity"], i["unit_price"]) for i in row["items"]
-            ]
-        yield Row(True, *values, *([None] * len(REJECTED_COLUMNS)))
-    else:
-        rejected = [row[name] for name, _ in REJECTED_COLUMNS]
-        yield Row(False, *([None] * len(EVENT_NAMES)), *rejected)
+@dataclass(frozen=True)
+class JobOptions:
+    topic: str
+    stop_after_idle: float | None = None  # seconds; None: run until stopped
+    cluster: bool = False  # submit to `ecomlake up --with flink` instead of the mini-cluster
+    reset_state: bool = False  # forget saved state (offsets then come from the Kafka group)
 
 
-def source_ddl(settings: Settings, topic: str, bounded: bool) -> str:
-    k = settings.kafka
-    bound = ",'scan.bounded.mode'='latest-offset'" if bounded else ""
-    return (
-        "CREATE TEMPORARY TABLE kafka_events (payload BYTES, "
-        "`partition` INT METADATA VIRTUAL, `offset` BIGINT METADATA VIRTUAL, "
-        "proctime AS PROCTIME()) WITH ("
-        f"'connector'='kafka','topic'='{topic}','properties.bootstrap.servers'='{k.bootstrap_servers}',"
-        "'properties.group.id'='ecomlake-stream','scan.startup.mode'='group-offsets',"
-        "'properties.auto.offset.reset'='earliest','format'='raw'"
-        f"{bound})"
-    )
+class StopRequested(Exception):
+    """SIGTERM arrived: stop cleanly, as for Ctrl-C."""
 
 
-def run(
-    settings: Settings,
-    topic: str,
-    bounded: bool,
-    parallelism: int,
-    checkpoint_s: float,
-    dedup_ttl_h: float,
-) -> None:
-    from pyflink.table.udf import udtf
+def flink_config(settings: Settings, options: JobOptions, restore: Path | None) -> dict[str, str]:
+    s, dirs = settings.stream, StateDirs.of(settings)
+    config = {
+        "pipeline.name": f"ecomlake-stream {options.topic}",
+        "parallelism.default": str(s.parallelism),
+        "python.executable": sys.executable,  # the flink environment, on every task manager
+        "table.local-time-zone": "UTC",
+        "execution.checkpointing.interval": f"{round(s.checkpoint_interval_s * 1000)} ms",
+        "execution.checkpointing.dir": dirs.checkpoints.as_uri(),
+        "execution.checkpointing.savepoint-dir": dirs.savepoints.as_uri(),
+        "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+        "execution.checkpointing.num-retained": "2",
+        "table.exec.state.ttl": f"{round(s.dedup_ttl_h * 3600)} s",
+        "table.exec.source.idle-timeout": f"{round(s.idle_partition_s * 1000)} ms",
+        # Fail visibly after a few attempts instead of restarting forever.
+        "restart-strategy.type": "fixed-delay",
+        "restart-strategy.fixed-delay.attempts": "3",
+        "restart-strategy.fixed-delay.delay": "2 s",
+        "metrics.reporter.prom.factory.class": (
+            "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+        ),
+        "metrics.reporter.prom.port": f"{s.metrics_port}-{s.metrics_port + 9}",
+    }
+    if restore is not None:
+        config["execution.state-recovery.path"] = restore.as_uri()
+    if options.cluster:
+        config |= {
+            "execution.target": "remote",
+            "rest.address": "127.0.0.1",
+            "rest.port": str(s.rest_port),
+        }
+    return config
 
-    env = table_environment(settings)
-    config = env.get_config()
-    config.set("parallelism.default", str(parallelism))
-    config.set("execution.checkpointing.interval", f"{int(checkpoint_s * 1000)} ms")
-    config.set("table.exec.state.ttl", f"{int(dedup_ttl_h * 3600)} s")
-    config.set("python.executable", sys.executable)
-    config.set("pipeline.name", f"ecomlake-stream {topic}")
-    env.create_temporary_function(
-        "split_message",
-        udtf(split_message, result_types=[kind for _, kind in SPLIT_COLUMNS]),  # SQL type strings
-    )
-    env.execute_sql(f"CREATE DATABASE IF NOT EXISTS {LAKE_CATALOG}.`raw`")
-    env.execute_sql(
-        f"CREATE TABLE IF NOT EXISTS {EVENTS} ({columns_ddl(EVENT_COLUMNS)}) "
-        "PARTITIONED BY (event_date, event_type)"
-    )
-    env.execute_sql(f"CREATE TABLE IF NOT EXISTS {REJECTED} ({columns_ddl(REJECTED_COLUMNS)})")
-    env.execute_sql(source_ddl(settings, topic, bounded))
-    aliases = ", ".join(f"`{name}`" for name, _ in SPLIT_COLUMNS)
-    env.execute_sql(
-        "CREATE TEMPORARY VIEW split AS SELECT k.proctime, t.* FROM kafka_events AS k, "
-        f"LATERAL TABLE(split_message(k.payload, k.`partition`, k.`offset`)) AS t({aliases})"
-    )
-    event_cols = ", ".join(f"`e_{name}` AS `{name}`" for name in EVENT_NAMES)
-    names = ", ".join(f"`{name}`" for name in EVENT_NAMES)
+
+def submit(settings: Settings, options: JobOptions, restore: Path | None) -> Any:
+    """Build the job (tables, views, inserts) and submit it; returns its JobClient."""
+    from ecomlake.stream.split import split_message
+
+    env = table_environment(settings, flink_config(settings, options, restore))
+    for statement in sql.lake_tables_ddl():
+        env.execute_sql(statement)
+    env.execute_sql(sql.kafka_source_ddl(settings, options.topic))
+    env.execute_sql(sql.kafka_dlq_ddl(settings))
+    env.execute_sql(sql.kafka_live_ddl(settings))
+    env.create_temporary_function("split_message", split_message())
+    for statement in sql.views_sql(sql.Endpoints().source):
+        env.execute_sql(statement)
     statements = env.create_statement_set()
-    # First copy of each event_id wins: proctime order keeps the result append-only.
-    statements.add_insert_sql(
-        f"INSERT INTO {EVENTS} SELECT {names} FROM (SELECT {event_cols}, ROW_NUMBER() OVER "
-        "(PARTITION BY `e_event_id` ORDER BY proctime) AS rn FROM split WHERE ok) WHERE rn = 1"
-    )
-    rejected_cols = ", ".join(f"`r_{name}`" for name, _ in REJECTED_COLUMNS)
-    statements.add_insert_sql(
-        f"INSERT INTO {REJECTED} SELECT {rejected_cols} FROM split WHERE NOT ok"
-    )
-    statements.execute().wait()
+    for statement in sql.inserts_sql(sql.Endpoints()):
+        statements.add_insert_sql(statement)
+    return statements.execute().get_job_client()
+
+
+def stop_with_savepoint(client: Any, folder: Path) -> str:
+    """Stop the job after a savepoint (sources first, then a final commit of every sink)."""
+    # PyFlink 2.0.2's JobClient.stop_with_savepoint calls a Java signature that no longer
+    # exists (the format type became mandatory), so call the Java client directly.
+    from pyflink.java_gateway import get_gateway
+
+    canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+    for attempt in range(60):
+        try:
+            future = client._j_job_client.stopWithSavepoint(False, folder.as_uri(), canonical)
+            return str(future.get())
+        except Exception as exc:  # tasks still starting: "Not all required tasks are running"
+            if "not all required tasks" not in str(exc).lower() or attempt == 59:
+                raise
+            time.sleep(1)
+    raise AssertionError("unreachable")
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise StopRequested
+
+
+def watch(client: Any, watcher: OffsetWatcher, options: JobOptions) -> bool:
+    """Wait until the job ends (False) or should be stopped (True)."""
+    last_report = 0.0
+    try:
+        while True:
+            status = client.get_job_status().result()
+            if status.is_globally_terminal_state():
+                client.get_job_execution_result().result()  # raises the job's failure
+                return False
+            idle = watcher.idle_for()
+            if time.monotonic() - last_report >= 10:
+                last_report = time.monotonic()
+                at = watcher.last
+                if at is not None:
+                    log.info("%s: %d of %d messages committed", status, at.committed, at.end)
+            if options.stop_after_idle is not None and idle >= options.stop_after_idle:
+                log.info("idle for %.0f s with everything committed: stopping", idle)
+                return True
+            time.sleep(1)
+    except (KeyboardInterrupt, StopRequested):
+        log.info("stop requested")
+        return True
+
+
+def run(settings: Settings, options: JobOptions) -> None:
+    dirs = StateDirs.of(settings)
+    if options.reset_state:
+        dirs.reset()
+    dirs.create()
+    restore = dirs.latest()
+    dirs.prune(keep=restore)
+    if restore is not None:
+        log.info("resuming from %s", restore)
+    else:
+        log.info("first start: reading %s from the group's committed offsets", options.topic)
+    watcher = OffsetWatcher(settings, options.topic)
+    record = settings.run_dir / "stream.pid"
+    PidRecord(os.getpid(), (), time.time(), PID_MARKER).save(record)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        client = submit(settings, options, restore)
+        log.info("job %s running", client.get_job_id())
+        if watch(client, watcher, options):
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second request must not cut it short
+            path = stop_with_savepoint(client, dirs.savepoints)
+            log.info("stopped with savepoint %s", path)
+    finally:
+        watcher.close()
+        record.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Kafka -> validate/enrich/dedup -> Iceberg.")
-    parser.add_argument("--topic", help="default: the events topic from settings")
-    parser.add_argument("--bounded", action="store_true", help="stop at the topic's current end")
-    # Parallelism 1 by default: with 2, a prototype lost 24 of 430 rejected rows (see README).
-    parser.add_argument("--parallelism", type=int, default=1)
-    parser.add_argument("--checkpoint-interval", type=float, default=2.0, help="seconds")
-    parser.add_argument("--dedup-ttl-hours", type=float, default=24.0)
-    args = parser.parse_args(argv)
-    settings = load_settings()
-    run(
-        settings,
-        args.topic or settings.kafka.events_topic,
-        args.bounded,
-        args.parallelism,
-        args.checkpoint_interval,
-        args.dedup_ttl_hours,
+    parser = argparse.ArgumentParser(
+        description="Kafka -> validate, enrich, dedup -> Iceberg, dead letters, live metrics."
     )
+    parser.add_argument("--topic", help="default: the events topic from settings")
+    parser.add_argument(
+        "--stop-after-idle",
+        type=float,
+        metavar="SECONDS",
+        help="stop once everything is committed and nothing arrived for this long",
+    )
+    parser.add_argument(
+        "--cluster", action="store_true", help="submit to the cluster of `up --with flink`"
+    )
+    parser.add_argument(
+        "--reset-state",
+        action="store_true",
+        help="forget the saved state (dedup memory, offsets): start from the group's offsets",
+    )
+    args = parser.parse_args(argv)
+    # Our lines at INFO on our own handler: in the mini-cluster the Python functions run in
+    # this process (loopback), and Beam's worker swaps the root logger's handlers.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s stream %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        settings = load_settings()
+        options = JobOptions(
+            topic=args.topic or settings.kafka.events_topic,
+            stop_after_idle=args.stop_after_idle,
+            cluster=args.cluster,
+            reset_state=args.reset_state,
+        )
+        run(settings, options)
+    except EcomlakeError as exc:
+        sys.exit(f"error: {exc}")
 
 
 if __name__ == "__main__":

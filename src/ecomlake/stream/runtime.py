@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.services.base import require_jars, require_java
+from ecomlake.stream.sql import LAKE_CATALOG
 
 if TYPE_CHECKING:
     from pyflink.table import TableEnvironment
 
-LAKE_CATALOG = "lake"
 # The client and embedded cluster log to the data folder's logs/flink/; the console gets WARN+.
 LOG4J_PROPERTIES = """\
 rootLogger.level = INFO
@@ -47,8 +47,18 @@ logger.quiet3.name = org.apache.flink.runtime.security.token.DefaultDelegationTo
 logger.quiet3.level = ERROR
 logger.quiet4.name = org.apache.flink.runtime.metrics.util.MetricUtils
 logger.quiet4.level = ERROR
-logger.quiet5.name = org.apache.kafka.common.utils.AppInfoParser
+logger.quiet5.name = org.apache.flink.kafka.shaded.org.apache.kafka.common.utils.AppInfoParser
 logger.quiet5.level = ERROR
+logger.quiet8.name = org.apache.flink.connector.kafka.source.KafkaSourceBuilder
+logger.quiet8.level = ERROR
+# Kafka sinks register two metrics under one name; only the warning is lost.
+logger.quiet9.name = org.apache.flink.metrics.MetricGroup
+logger.quiet9.level = ERROR
+# The Python workers' gRPC channels report their cancellation on every stop as errors.
+logger.quiet6.name = org.apache.beam.runners.fnexecution.control.FnApiControlClient
+logger.quiet6.level = OFF
+logger.quiet7.name = org.apache.flink.streaming.api.operators.python
+logger.quiet7.level = ERROR
 """
 
 
@@ -78,7 +88,9 @@ def assemble_flink_home(settings: Settings) -> Path:
     (home / "log4j-cli.properties").write_text(LOG4J_PROPERTIES)
     for name in ("bin", "conf", "opt", "plugins"):
         (home / name).symlink_to(dist / name, target_is_directory=True)
-    for jar in sorted(dist.glob("lib/*.jar")) + sorted(jars.glob("*.jar")):
+    # The Prometheus reporter ships as a plugin; on lib/ the embedded mini-cluster finds it too.
+    reporter = sorted(dist.glob("plugins/metrics-prometheus/*.jar"))
+    for jar in sorted(dist.glob("lib/*.jar")) + reporter + sorted(jars.glob("*.jar")):
         (home / "lib" / jar.name).symlink_to(jar)
     return home
 
@@ -96,19 +108,23 @@ def lake_catalog_ddl(settings: Settings) -> str:
     )
 
 
-def table_environment(settings: Settings, streaming: bool = True) -> TableEnvironment:
-    """A TableEnvironment on Flink's embedded mini-cluster, with the lake catalog registered."""
+def table_environment(
+    settings: Settings, config: dict[str, str] | None = None, streaming: bool = True
+) -> TableEnvironment:
+    """A TableEnvironment (embedded mini-cluster unless `config` targets a cluster) with the
+    lake catalog registered."""
     home = assemble_flink_home(settings)
-    os.environ["FLINK_HOME"] = str(home)  # both read when the gateway JVM starts
+    os.environ["FLINK_HOME"] = str(home)  # read when the gateway JVM starts
     os.environ["LOG4J_PROPERTIES"] = str(home / "log4j-cli.properties")
+    from pyflink.common import Configuration
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
-    mode = (
-        EnvironmentSettings.in_streaming_mode()
-        if streaming
-        else (EnvironmentSettings.in_batch_mode())
-    )
-    env = TableEnvironment.create(mode)
+    configuration = Configuration()
+    for key, value in (config or {}).items():
+        configuration.set_string(key, value)
+    builder = EnvironmentSettings.new_instance().with_configuration(configuration)
+    mode = builder.in_streaming_mode() if streaming else builder.in_batch_mode()
+    env = TableEnvironment.create(mode.build())
     (settings.data_dir / "lake").mkdir(parents=True, exist_ok=True)
     env.execute_sql(lake_catalog_ddl(settings))
     return env

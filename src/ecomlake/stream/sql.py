@@ -1,0 +1,186 @@
+"""The stream job's SQL: table definitions and the statements that connect them.
+
+Everything here is a string built from settings, so the same plan runs against Kafka and
+Iceberg in production and against files in tests (`Endpoints` names the tables to use).
+
+Data flow (one statement set, one Flink job):
+
+    source (payload, partition, offset, event_time + watermark)
+      -> split_message (Python table function: validate, type, enrich)  = view `split`
+      -> valid rows, first copy of each event_id (ROW_NUMBER dedup)      = view `valid_events`
+           -> raw.events (Iceberg)
+           -> 1-minute tumbling windows by country                       = view `metrics_minute`
+                -> live.metrics_minute (Iceberg), ecom.metrics.live (Kafka, upsert)
+      -> rejected rows -> raw.events_rejected (Iceberg), ecom.events.dlq (Kafka)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecomlake.config import Settings
+from ecomlake.stream.rows import EVENT_COLUMNS, REJECTED_COLUMNS, columns_ddl
+
+LAKE_CATALOG = "lake"
+EVENTS = f"{LAKE_CATALOG}.`raw`.events"  # `raw` is a keyword in Flink SQL
+REJECTED = f"{LAKE_CATALOG}.`raw`.events_rejected"
+METRICS = f"{LAKE_CATALOG}.live.metrics_minute"
+
+EVENT_NAMES = [name for name, _ in EVENT_COLUMNS]
+REJECTED_NAMES = [name for name, _ in REJECTED_COLUMNS]
+# What the table function returns per message: a flag, the event's columns, its USD revenue
+# (purchases only; for the live aggregates), the rejection's columns.
+SPLIT_COLUMNS: list[tuple[str, str]] = (
+    [("ok", "BOOLEAN")]
+    + [(f"e_{name}", kind) for name, kind in EVENT_COLUMNS]
+    + [("revenue_usd", "DECIMAL(14, 2)")]
+    + [(f"r_{name}", kind) for name, kind in REJECTED_COLUMNS]
+)
+METRICS_COLUMNS: list[tuple[str, str]] = [
+    ("window_start", "TIMESTAMP(3)"),
+    ("window_end", "TIMESTAMP(3)"),
+    ("country_code", "STRING"),  # 'unknown' when the IP has no country
+    ("events", "BIGINT"),
+    ("orders", "BIGINT"),
+    ("revenue_usd", "DECIMAL(16, 2)"),
+    ("active_sessions", "BIGINT"),
+    ("active_users", "BIGINT"),  # user_id, else anonymous_id; crawlers excluded
+]
+SOURCE_COLUMNS = "payload BYTES, kafka_partition INT, kafka_offset BIGINT"
+ISO_MILLIS = "yyyy-MM-dd''T''HH:mm:ss.SSS''Z''"
+# The contract's clock-skew limit: a message dated further ahead is rejected, and must not
+# drag the watermark into the future either.
+MAX_SKEW = "INTERVAL '1' HOUR"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the job reads and writes: Kafka + Iceberg by default, anything in tests."""
+
+    source: str = "source_events"
+    events: str = EVENTS
+    rejected: str = REJECTED
+    metrics: str = METRICS
+    dlq: str | None = "dlq_sink"  # None: no Kafka copy of the dead letters
+    live: str | None = "live_metrics_sink"  # None: no Kafka copy of the live metrics
+
+
+def event_time_columns(lateness_s: float) -> str:
+    """Computed event time (NULL when absent, unparseable or too far ahead) and watermark.
+
+    Parsed from the JSON a second time, in Java: the watermark has to be declared on the source.
+    """
+    text = "JSON_VALUE(CAST(payload AS STRING), '$.event_time')"
+    limit = f"DATE_FORMAT(CURRENT_TIMESTAMP + {MAX_SKEW}, '{ISO_MILLIS}')"
+    return (
+        f"event_time AS CASE WHEN {text} <= {limit} "
+        f"THEN TO_TIMESTAMP({text}, '{ISO_MILLIS}') END, "
+        "proctime AS PROCTIME(), "
+        f"WATERMARK FOR event_time AS event_time - INTERVAL '{lateness_s:g}' SECOND"
+    )
+
+
+def kafka_source_ddl(settings: Settings, topic: str, name: str = "source_events") -> str:
+    k, s = settings.kafka, settings.stream
+    return (
+        f"CREATE TEMPORARY TABLE {name} (payload BYTES, "
+        "kafka_partition INT METADATA FROM 'partition' VIRTUAL, "
+        "kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL, "
+        f"{event_time_columns(s.allowed_lateness_s)}) WITH ("
+        f"'connector'='kafka','topic'='{topic}',"
+        f"'properties.bootstrap.servers'='{k.bootstrap_servers}',"
+        f"'properties.group.id'='{s.group_id}',"
+        # The committed position on a first start; a restart restores the checkpoint's offsets.
+        "'scan.startup.mode'='group-offsets','properties.auto.offset.reset'='earliest',"
+        "'format'='raw')"
+    )
+
+
+def _transactional(settings: Settings, sink: str) -> str:
+    # Exactly-once: records become visible to read_committed consumers on each checkpoint.
+    # The timeout must stay under the broker's transaction.max.timeout.ms (15 min default).
+    return (
+        "'sink.delivery-guarantee'='exactly-once',"
+        f"'sink.transactional-id-prefix'='{settings.stream.group_id}-{sink}',"
+        "'properties.transaction.timeout.ms'='600000'"
+    )
+
+
+def kafka_dlq_ddl(settings: Settings, name: str = "dlq_sink") -> str:
+    k = settings.kafka
+    return (
+        f"CREATE TEMPORARY TABLE {name} ({columns_ddl(REJECTED_COLUMNS)}) WITH ("
+        f"'connector'='kafka','topic'='{k.dlq_topic}',"
+        f"'properties.bootstrap.servers'='{k.bootstrap_servers}','format'='json',"
+        "'json.timestamp-format.standard'='ISO-8601',"
+        f"{_transactional(settings, 'dlq')})"
+    )
+
+
+def kafka_live_ddl(settings: Settings, name: str = "live_metrics_sink") -> str:
+    k = settings.kafka
+    return (
+        f"CREATE TEMPORARY TABLE {name} ({columns_ddl(METRICS_COLUMNS)}, "
+        "PRIMARY KEY (window_start, country_code) NOT ENFORCED) WITH ("
+        f"'connector'='upsert-kafka','topic'='{k.metrics_topic}',"
+        f"'properties.bootstrap.servers'='{k.bootstrap_servers}',"
+        "'key.format'='json','value.format'='json',"
+        "'key.json.timestamp-format.standard'='ISO-8601',"
+        "'value.json.timestamp-format.standard'='ISO-8601',"
+        "'value.json.encode.decimal-as-plain-number'='true',"
+        f"{_transactional(settings, 'live')})"
+    )
+
+
+def lake_tables_ddl() -> list[str]:
+    """The Iceberg tables (created once; the job appends)."""
+    return [
+        f"CREATE DATABASE IF NOT EXISTS {LAKE_CATALOG}.`raw`",
+        f"CREATE DATABASE IF NOT EXISTS {LAKE_CATALOG}.live",
+        f"CREATE TABLE IF NOT EXISTS {EVENTS} ({columns_ddl(EVENT_COLUMNS)}) "
+        "PARTITIONED BY (event_date, event_type)",
+        f"CREATE TABLE IF NOT EXISTS {REJECTED} ({columns_ddl(REJECTED_COLUMNS)})",
+        f"CREATE TABLE IF NOT EXISTS {METRICS} ({columns_ddl(METRICS_COLUMNS)})",
+    ]
+
+
+def _quoted(names: list[str], prefix: str = "") -> str:
+    return ", ".join(f"`{prefix}{name}`" for name in names)
+
+
+def views_sql(source: str) -> list[str]:
+    """The job's intermediate views over `source` (see the module docstring)."""
+    aliases = _quoted([name for name, _ in SPLIT_COLUMNS])
+    events = ", ".join(f"`e_{name}` AS `{name}`" for name in EVENT_NAMES)
+    return [
+        "CREATE TEMPORARY VIEW split AS SELECT s.event_time AS rowtime, s.proctime, t.* "
+        f"FROM {source} AS s, LATERAL TABLE(split_message(s.payload, s.kafka_partition, "
+        f"s.kafka_offset)) AS t({aliases})",
+        # First copy of each event_id wins; ordering by processing time keeps it append-only.
+        f"CREATE TEMPORARY VIEW valid_events AS SELECT rowtime, {_quoted(EVENT_NAMES)}, "
+        f"revenue_usd FROM (SELECT rowtime, {events}, revenue_usd, ROW_NUMBER() OVER "
+        "(PARTITION BY `e_event_id` ORDER BY proctime) AS rn FROM split WHERE ok) WHERE rn = 1",
+        "CREATE TEMPORARY VIEW metrics_minute AS SELECT window_start, window_end, "
+        "COALESCE(country_code, 'unknown') AS country_code, COUNT(*) AS events, "
+        "COUNT(*) FILTER (WHERE event_type = 'purchase') AS orders, "
+        "CAST(COALESCE(SUM(revenue_usd), 0) AS DECIMAL(16, 2)) AS revenue_usd, "
+        "COUNT(DISTINCT session_id) AS active_sessions, "
+        "COUNT(DISTINCT COALESCE(user_id, anonymous_id)) FILTER (WHERE NOT is_bot) "
+        "AS active_users "
+        "FROM TABLE(TUMBLE(TABLE valid_events, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE)) "
+        "GROUP BY window_start, window_end, COALESCE(country_code, 'unknown')",
+    ]
+
+
+def inserts_sql(endpoints: Endpoints) -> list[str]:
+    rejected = _quoted(REJECTED_NAMES, "r_")
+    statements = [
+        f"INSERT INTO {endpoints.events} SELECT {_quoted(EVENT_NAMES)} FROM valid_events",
+        f"INSERT INTO {endpoints.rejected} SELECT {rejected} FROM split WHERE NOT ok",
+        f"INSERT INTO {endpoints.metrics} SELECT * FROM metrics_minute",
+    ]
+    if endpoints.dlq:
+        statements.append(f"INSERT INTO {endpoints.dlq} SELECT {rejected} FROM split WHERE NOT ok")
+    if endpoints.live:
+        statements.append(f"INSERT INTO {endpoints.live} SELECT * FROM metrics_minute")
+    return statements
