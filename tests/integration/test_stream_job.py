@@ -1,46 +1,18 @@
-"""The stream job against the real broker and a real Iceberg lake, reconciled with the manifest:
-every valid event once, every malformed message rejected with its reason, nothing else.
-(Restarts without duplicates need the job to resume from its own checkpoints: not built yet.)"""
+"""The stream job against the real broker and a real Iceberg lake, reconciled with the
+generator's manifest: every valid event once, every malformed message rejected with its reason
+(in the table and on the DLQ topic), nothing else, and a restart changes nothing."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-from ecomlake.config import Settings, load_settings
-from ecomlake.lake.catalog import open_catalog
-from ecomlake.lake.query import run_query
+import orjson
+
+from ecomlake.config import Settings
 from ecomlake.services.kafka import KafkaService
 from tests.integration.conftest import produce
-
-COUNTS = """
-SELECT (SELECT count(*) FROM raw.events) AS events,
-       (SELECT count(DISTINCT event_id) FROM raw.events) AS distinct_ids,
-       (SELECT count(country_code) FROM raw.events) AS with_country,
-       (SELECT count(*) FROM raw.events WHERE is_bot) AS bots,
-       (SELECT count(*) FROM raw.events_rejected) AS rejected,
-       (SELECT count(reason) FROM raw.events_rejected) AS with_reason
-"""
-
-
-def stream_once(env: dict[str, str], topic: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "ecomlake", "stream", "--bounded", "--topic", topic],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-
-
-def counts(data_dir: Path) -> dict[str, Any]:
-    [row] = run_query(open_catalog(load_settings(data_dir=data_dir)), COUNTS).to_pylist()
-    return dict(row)
+from tests.integration.kafka_read import read_topic
+from tests.integration.stream_helpers import counts, query, run_cli, stream_env
 
 
 def test_stream_reconciles_with_the_manifest(
@@ -48,14 +20,13 @@ def test_stream_reconciles_with_the_manifest(
 ) -> None:
     topic = "it.stream"
     manifest = produce(
-        kafka_settings, topic, events=20_000, bad_ratio=0.02, dup_ratio=0.01
+        kafka_settings, topic, events=50_000, bad_ratio=0.02, dup_ratio=0.01, workers=2
     ).manifest
+    assert manifest["duplicate_events"] > 0 and manifest["invalid_events"] > 0
     data = tmp_path / "data"
-    env = dict(
-        os.environ, ECOMLAKE_DATA_DIR=str(data), ECOMLAKE_KAFKA__PORT=str(kafka_settings.kafka.port)
-    )
+    env = stream_env(kafka_settings, data, topic)
 
-    stream_once(env, topic)
+    run_cli(env, "stream", "--topic", topic, "--stop-after-idle", "3")
     first = counts(data)
     assert first == {
         "events": manifest["valid_events"],
@@ -65,4 +36,17 @@ def test_stream_reconciles_with_the_manifest(
         "rejected": manifest["invalid_events"],
         "with_reason": manifest["invalid_events"],
     }
-    assert manifest["duplicate_events"] > 0 and manifest["invalid_events"] > 0
+    # The dead letters on Kafka are the rejected table, message for message.
+    dlq = [orjson.loads(value) for _, value in read_topic(env_bootstrap(env), f"{topic}.dlq")]
+    table = query(data, "SELECT kafka_partition, kafka_offset, reason FROM raw.events_rejected")
+    assert sorted((d["kafka_partition"], d["kafka_offset"], d["reason"]) for d in dlq) == sorted(
+        (r["kafka_partition"], r["kafka_offset"], r["reason"]) for r in table
+    )
+
+    # A second run resumes from the savepoint: nothing new, nothing twice.
+    run_cli(env, "stream", "--topic", topic, "--stop-after-idle", "2")
+    assert counts(data) == first
+
+
+def env_bootstrap(env: dict[str, str]) -> str:
+    return f"127.0.0.1:{env['ECOMLAKE_KAFKA__PORT']}"

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ecomlake.cli.app import app, console, settings
 from ecomlake.services.registry import all_services, known_names, resolve
+from ecomlake.stream.control import stop_stream_job
 
 
 @app.command()
@@ -36,8 +37,12 @@ def down(
         bool, typer.Option("--purge", help="Also delete all state in the data folder.")
     ] = False,
 ) -> None:
-    """Stop every running service (SIGTERM, then SIGKILL after a grace period)."""
+    """Stop the stream job (with a savepoint), then every service (SIGTERM, then SIGKILL)."""
     cfg = settings()
+    with console.status("stopping the stream job..."):
+        stopped = stop_stream_job(cfg)
+    if stopped:
+        console.print(stopped)
     for service in reversed(all_services(cfg)):
         with console.status(f"stopping {service.name}..."):
             console.print(service.stop())

@@ -1,51 +1,101 @@
-"""`ecomlake stream`: run the Flink stream job (in the flink environment) on this machine."""
+"""`ecomlake stream`: run the Flink stream job (in the flink environment) with a progress bar."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from typing import Annotated
+import threading
+import time
+from typing import IO, Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ecomlake.cli.app import app, console, settings
 from ecomlake.config import REPO_ROOT
 from ecomlake.errors import EcomlakeError
+from ecomlake.stream.progress import OffsetWatcher
 
 FLINK_PYTHON = REPO_ROOT / ".venvs" / "flink" / "bin" / "python"
+
+
+def _forward(lines: IO[str], progress: Progress) -> None:
+    for line in lines:
+        progress.console.print(line.rstrip(), markup=False, highlight=False)
 
 
 @app.command()
 def stream(
     topic: Annotated[str | None, typer.Option(help="Kafka topic (default: events topic).")] = None,
-    bounded: Annotated[
-        bool, typer.Option("--bounded", help="Stop at the topic's current end (backfills).")
+    stop_after_idle: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Stop once everything is committed and nothing arrived for this long.",
+        ),
+    ] = None,
+    cluster: Annotated[
+        bool, typer.Option("--cluster", help="Submit to the cluster of `up --with flink`.")
     ] = False,
-    parallelism: Annotated[int, typer.Option(help="Flink parallelism.")] = 1,
+    reset_state: Annotated[
+        bool,
+        typer.Option(
+            "--reset-state",
+            help="Forget saved state (dedup memory, offsets); start from the group's offsets.",
+        ),
+    ] = False,
+    parallelism: Annotated[int | None, typer.Option(min=1, help="Flink parallelism.")] = None,
     checkpoint_interval: Annotated[
-        float, typer.Option(help="Seconds between checkpoints (= Iceberg commits).")
-    ] = 2.0,
+        float | None, typer.Option(min=0.2, help="Seconds between checkpoints (= commits).")
+    ] = None,
 ) -> None:
-    """Kafka -> validate, enrich, dedup -> Iceberg raw.events / raw.events_rejected (Flink)."""
-    settings()  # fail early on bad configuration
+    """Kafka -> validate, enrich, dedup -> Iceberg raw tables, dead letters, live metrics.
+
+    Runs until Ctrl-C or `ecomlake down` (a clean stop takes a savepoint); a restart resumes
+    from the last savepoint or checkpoint.
+    """
+    cfg = settings()  # fail early on bad configuration
     if not FLINK_PYTHON.exists():
         raise EcomlakeError("the flink environment is missing: run `make setup`")
-    command = [
-        str(FLINK_PYTHON),
-        "-m",
-        "ecomlake.stream.job",
-        "--parallelism",
-        str(parallelism),
-        "--checkpoint-interval",
-        str(checkpoint_interval),
-    ]
-    if topic:
-        command += ["--topic", topic]
-    if bounded:
-        command.append("--bounded")
-    console.print(f"stream job starting ({'bounded' if bounded else 'until Ctrl-C'})")
-    result = subprocess.run(command, env=os.environ.copy(), check=False)
-    if result.returncode != 0:
-        sys.exit(result.returncode)
-    console.print("[green]✓[/] stream job finished; see `ecomlake lake tables`")
+    topic = topic or cfg.kafka.events_topic
+    watcher = OffsetWatcher(cfg, topic)  # also checks the broker and the topic
+    env = os.environ.copy()
+    if parallelism is not None:
+        env["ECOMLAKE_STREAM__PARALLELISM"] = str(parallelism)
+    if checkpoint_interval is not None:
+        env["ECOMLAKE_STREAM__CHECKPOINT_INTERVAL_S"] = str(checkpoint_interval)
+    command = [str(FLINK_PYTHON), "-m", "ecomlake.stream.job", "--topic", topic]
+    if stop_after_idle is not None:
+        command += ["--stop-after-idle", str(stop_after_idle)]
+    command += ["--cluster"] * cluster + ["--reset-state"] * reset_state
+    columns = (
+        TextColumn("committed to the lake"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("stream", total=None)
+        job = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        assert job.stdout is not None
+        threading.Thread(target=_forward, args=(job.stdout, progress), daemon=True).start()
+        try:
+            while job.poll() is None:
+                at = watcher.position()
+                progress.update(task, completed=at.committed, total=at.end)
+                time.sleep(1)
+        except KeyboardInterrupt:
+            # The job got the same Ctrl-C and is stopping with a savepoint: let it finish.
+            progress.console.print("stopping (savepoint)...")
+            job.wait()
+        finally:
+            watcher.close()
+    if job.returncode != 0:
+        console.print(
+            f"[red]stream job failed[/] (exit {job.returncode}); logs: {cfg.logs_dir / 'flink'}"
+        )
+        sys.exit(job.returncode or 1)
+    console.print("[green]✓[/] stream job stopped; see `ecomlake lake tables`")

@@ -29,12 +29,12 @@ from ecomlake.config import Settings, load_settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.services.process import PidRecord
 from ecomlake.stream import sql
+from ecomlake.stream.control import PID_MARKER, pid_file
 from ecomlake.stream.progress import OffsetWatcher
 from ecomlake.stream.runtime import table_environment
 from ecomlake.stream.state import StateDirs
 
 log = logging.getLogger("ecomlake.stream")
-PID_MARKER = "ecomlake.stream.job"
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def run(settings: Settings, options: JobOptions) -> None:
     else:
         log.info("first start: reading %s from the group's committed offsets", options.topic)
     watcher = OffsetWatcher(settings, options.topic)
-    record = settings.run_dir / "stream.pid"
+    record = pid_file(settings)
     PidRecord(os.getpid(), (), time.time(), PID_MARKER).save(record)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:

@@ -10,11 +10,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.services.topics import topic_partitions
+
+COORDINATOR_MOVING = {
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,20 @@ class OffsetWatcher:
         self.last: Position | None = None
         self.since = time.monotonic()
 
-    def position(self) -> Position:
+    def position(self, attempts: int = 20) -> Position:
+        """Retries the broker's transient answers (a fresh broker's group coordinator moves)."""
+        for attempt in range(attempts):
+            try:
+                return self._position()
+            except KafkaException as exc:
+                error = exc.args[0]
+                transient = error.retriable() or error.code() in COORDINATOR_MOVING
+                if attempt == attempts - 1 or not transient:
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("unreachable")
+
+    def _position(self) -> Position:
         metadata = self.consumer.list_topics(self.topic, timeout=10)
         parts = [TopicPartition(self.topic, p) for p in metadata.topics[self.topic].partitions]
         committed = {tp.partition: tp.offset for tp in self.consumer.committed(parts, timeout=10)}

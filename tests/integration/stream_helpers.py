@@ -1,0 +1,75 @@
+"""Running the real stream job from tests, and reading what it wrote."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ecomlake.config import REPO_ROOT, Settings, load_settings
+from ecomlake.lake.catalog import open_catalog
+from ecomlake.lake.query import run_query
+from ecomlake.services.topics import ensure_topics
+
+FLINK_PYTHON = REPO_ROOT / ".venvs" / "flink" / "bin" / "python"
+
+COUNTS = """
+SELECT (SELECT count(*) FROM raw.events) AS events,
+       (SELECT count(DISTINCT event_id) FROM raw.events) AS distinct_ids,
+       (SELECT count(country_code) FROM raw.events) AS with_country,
+       (SELECT count(*) FROM raw.events WHERE is_bot) AS bots,
+       (SELECT count(*) FROM raw.events_rejected) AS rejected,
+       (SELECT count(reason) FROM raw.events_rejected) AS with_reason
+"""
+
+
+def stream_env(kafka_settings: Settings, data: Path, topic: str) -> dict[str, str]:
+    """Environment for a job on the fixture's broker, with its own data folder and topics."""
+    dlq, live = f"{topic}.dlq", f"{topic}.live"
+    ensure_topics(kafka_settings.kafka.bootstrap_servers, {topic: 6, dlq: 6, live: 6})
+    return dict(
+        os.environ,
+        ECOMLAKE_DATA_DIR=str(data),
+        ECOMLAKE_KAFKA__PORT=str(kafka_settings.kafka.port),
+        ECOMLAKE_KAFKA__DLQ_TOPIC=dlq,
+        ECOMLAKE_KAFKA__METRICS_TOPIC=live,
+        ECOMLAKE_STREAM__GROUP_ID=f"it-{topic}",
+    )
+
+
+def start_job(env: dict[str, str], topic: str, *args: str, log: Path) -> subprocess.Popen[bytes]:
+    """The job in its own process group, so a test can kill -9 all of it."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(FLINK_PYTHON), "-m", "ecomlake.stream.job", "--topic", topic, *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def run_cli(env: dict[str, str], *args: str, timeout: float = 900) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "ecomlake", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    return result.stdout
+
+
+def query(data: Path, sql: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = run_query(
+        open_catalog(load_settings(data_dir=data)), sql
+    ).to_pylist()
+    return rows
+
+
+def counts(data: Path) -> dict[str, Any]:
+    return query(data, COUNTS)[0]
