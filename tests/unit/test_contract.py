@@ -13,7 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from ecomlake.contracts import MAX_MESSAGE_BYTES, load_schema, validate_message
-from ecomlake.contracts.validate import contracts_dir
+from ecomlake.contracts.validate import _validator, contracts_dir, fast_accepts
 from ecomlake.generator.malformed import KINDS
 
 EXAMPLES = contracts_dir() / "events" / "examples"
@@ -104,3 +104,33 @@ def test_far_future_is_relative_to_ingest_time() -> None:
 def test_impossible_dates_are_rejected() -> None:
     event = example("page_view") | {"event_time": "2026-02-30T10:00:00.000Z"}
     assert validate_message(orjson.dumps(event))[1].reason == "invalid_value:event_time"  # type: ignore[union-attr]
+
+
+def mutations(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every field removed, retyped or emptied, plus an unknown field: the shapes clients break."""
+    out = [event | {"unexpected": 1}]
+    for field in list(event):
+        out.append({k: v for k, v in event.items() if k != field})
+        for value in (None, 0, -1, 1.5, "", "x", "1.10.0.300", [], {}, "9" * 600):
+            out.append(event | {field: value})
+    return out
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_fast_accept_path_agrees_with_jsonschema(path: Path) -> None:
+    # The stream trusts fast_accepts for "valid"; jsonschema is the contract's reference.
+    reference = _validator()
+    base: dict[str, Any] = json.loads(path.read_text())
+    rng = random.Random(7)
+    cases = mutations(base) + [
+        orjson.loads(raw)
+        for kind in KINDS
+        for raw in (KINDS[kind](base, rng) for _ in range(3))
+        if raw.startswith(b"{") and raw.endswith(b"}")
+    ]
+    disagreements = [
+        case
+        for case in cases
+        if fast_accepts(case) != (next(reference.iter_errors(case), None) is None)
+    ]
+    assert len(cases) > 100 and disagreements == []

@@ -8,6 +8,7 @@ clock, arithmetic) are checked here after it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
@@ -51,6 +53,35 @@ def _validator(version: int = 1) -> Draft202012Validator:
     schema = load_schema(version)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+@cache
+def _fast_validators(version: int = 1) -> dict[str, Callable[[Any], Any]]:
+    """One compiled validator per event type: the base schema plus that type's `then` rule.
+
+    Generated Python (fastjsonschema) checking one branch costs about 8 us a message where
+    jsonschema costs about 270; it only decides "valid". A message it refuses goes to
+    jsonschema, which is authoritative and names the reason.
+    """
+    schema = load_schema(version)
+    base = {key: value for key, value in schema.items() if key != "allOf"}
+    validators = {}
+    for rule in schema["allOf"]:
+        event_type = rule["if"]["properties"]["event_type"]["const"]
+        validators[event_type] = fastjsonschema.compile(base | {"allOf": [rule["then"]]})
+    return validators
+
+
+def fast_accepts(event: dict[str, Any]) -> bool:
+    kind = event.get("event_type")
+    check = _fast_validators().get(kind) if isinstance(kind, str) else None
+    if check is None:
+        return False
+    try:
+        check(event)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def _path(error: ValidationError) -> str:
@@ -94,11 +125,12 @@ def validate_message(
         return None, Rejection("invalid_json", str(exc)[:200])
     if not isinstance(event, dict):
         return None, Rejection("not_an_object", type(event).__name__)
-    error = best_match(_validator().iter_errors(event))
-    if error is not None:
-        return None, Rejection(_reason(error), error.message[:200])
+    if not fast_accepts(event):
+        error = best_match(_validator().iter_errors(event))
+        if error is not None:
+            return None, Rejection(_reason(error), error.message[:200])
     try:
-        when = datetime.strptime(event["event_time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        when = datetime.fromisoformat(event["event_time"])  # shape checked by the schema
     except ValueError:
         return None, Rejection("invalid_value:event_time", event["event_time"])
     if when > (now or datetime.now(UTC)) + MAX_CLOCK_SKEW:

@@ -88,7 +88,7 @@ def _timestamp(ms: int) -> datetime:
 def event_row(event: dict[str, Any], partition: int, offset: int, ingest_ms: int) -> dict[str, Any]:
     """A valid event as a raw.events row (money as Decimal, times as UTC timestamps)."""
     row: dict[str, Any] = {name: event.get(name) for name in CONTRACT_FIELDS}
-    when = datetime.strptime(event["event_time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    when = datetime.fromisoformat(event["event_time"]).replace(tzinfo=None)  # UTC
     row["event_time"] = when
     row["event_date"] = date(when.year, when.month, when.day)
     for name in MONEY_FIELDS:
