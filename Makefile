@@ -48,7 +48,7 @@ setup: $(VENV)/.synced $(foreach r,$(PY_RUNTIMES),.venvs/$(r)/.synced) $(foreach
 	@echo "set-up complete: $(BIN)/ecomlake"
 
 # --- the two commands of the quickstart --------------------------------------------------------
-demo: setup ## Start Kafka, generate 100k events, print what was produced
+demo: setup ## Kafka, 100k generated events, Flink stream into Iceberg, counts per layer
 	$(BIN)/ecomlake demo
 
 test: setup lint ## Lint, then run the whole test suite (unit + integration against real engines)

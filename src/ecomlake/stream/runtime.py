@@ -57,6 +57,8 @@ logger.quiet9.level = ERROR
 # The Python workers' gRPC channels report their cancellation on every stop as errors.
 logger.quiet6.name = org.apache.beam.runners.fnexecution.control.FnApiControlClient
 logger.quiet6.level = OFF
+logger.quiet10.name = org.apache.beam.runners.fnexecution.control.DefaultJobBundleFactory
+logger.quiet10.level = ERROR
 logger.quiet7.name = org.apache.flink.streaming.api.operators.python
 logger.quiet7.level = ERROR
 """
