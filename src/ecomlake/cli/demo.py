@@ -108,7 +108,7 @@ def demo(
             "re-sends dropped by dedup",
             m["duplicate_events"],
             m["total_events"] - m["invalid_events"] - lake["lake_events"],
-        ),  # fmt: skip
+        ),
         ("crawler events (flagged is_bot)", m["bot_events"], lake["bot_events"]),
     ]
     table = Table("layer", "expected", "found", "")
