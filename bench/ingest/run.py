@@ -20,11 +20,9 @@ import json
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,8 +30,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ecomlake.config import REPO_ROOT, load_settings
-from ecomlake.services.kafka import KafkaService
+from bench.broker import fresh_broker
+from ecomlake.config import REPO_ROOT
 from ecomlake.services.topics import ensure_topics
 
 console = Console()
@@ -47,13 +45,6 @@ PRODUCER_PROPS = {
     "linger.ms": "25",
     "batch.size": "1000000",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def run_generator(
@@ -140,76 +131,61 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=6)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="ecomlake-bench-") as tmp:
-        folder = Path(tmp)
-        port, controller = free_port(), free_port()
-        settings = load_settings(
-            data_dir=folder / "state", kafka={"port": port, "controller_port": controller}
+    with fresh_broker(console, "ecomlake-bench-") as session:
+        folder, settings, env = session.folder, session.settings, session.env
+        payloads, record_size = payload_file(folder, env)
+        wall_rates: list[float] = []
+        producing_rates: list[float] = []
+        tool_rates: list[float] = []
+        # Warm the broker's JIT and page cache first: the first runs on a cold broker are
+        # slower for whoever goes first. Not recorded.
+        ensure_topics(
+            settings.kafka.bootstrap_servers,
+            {"bench.warm.gen": args.partitions, "bench.warm.perf": args.partitions},
         )
-        env = dict(
-            os.environ,
-            ECOMLAKE_DATA_DIR=str(folder / "state"),
-            ECOMLAKE_KAFKA__PORT=str(port),
-            ECOMLAKE_KAFKA__CONTROLLER_PORT=str(controller),
+        run_generator(env, "bench.warm.gen", WARMUP_EVENTS, args.workers, folder / "w.json")
+        run_producer_perf(
+            settings.jars("kafka"),
+            settings.kafka.bootstrap_servers,
+            "bench.warm.perf",
+            WARMUP_EVENTS,
+            payloads,
         )
-        kafka = KafkaService(settings)
-        console.print(kafka.start())
-        try:
-            payloads, record_size = payload_file(folder, env)
-            wall_rates: list[float] = []
-            producing_rates: list[float] = []
-            tool_rates: list[float] = []
-            # Warm the broker's JIT and page cache first: the first runs on a cold broker are
-            # slower for whoever goes first. Not recorded.
-            ensure_topics(
-                settings.kafka.bootstrap_servers,
-                {"bench.warm.gen": args.partitions, "bench.warm.perf": args.partitions},
-            )
-            run_generator(env, "bench.warm.gen", WARMUP_EVENTS, args.workers, folder / "w.json")
-            run_producer_perf(
-                settings.jars("kafka"),
-                settings.kafka.bootstrap_servers,
-                "bench.warm.perf",
-                WARMUP_EVENTS,
-                payloads,
-            )
-            time.sleep(SETTLE_S)
-            for i in range(args.repeats):
-                topics = {f"bench.gen.{i}": args.partitions, f"bench.perf.{i}": args.partitions}
-                ensure_topics(settings.kafka.bootstrap_servers, topics)
+        time.sleep(SETTLE_S)
+        for i in range(args.repeats):
+            topics = {f"bench.gen.{i}": args.partitions, f"bench.perf.{i}": args.partitions}
+            ensure_topics(settings.kafka.bootstrap_servers, topics)
 
-                # Alternate who goes first, and let the broker settle (flushes) in between.
-                def generator_run(i: int = i) -> tuple[float, float]:
-                    return run_generator(
-                        env, f"bench.gen.{i}", args.events, args.workers, folder / f"m{i}.json"
-                    )
-
-                def tool_run(i: int = i) -> float:
-                    return run_producer_perf(
-                        settings.jars("kafka"),
-                        settings.kafka.bootstrap_servers,
-                        f"bench.perf.{i}",
-                        args.events,
-                        payloads,
-                    )
-
-                if i % 2 == 0:
-                    wall, producing = generator_run()
-                    time.sleep(SETTLE_S)
-                    tool_rates.append(tool_run())
-                else:
-                    tool_rates.append(tool_run())
-                    time.sleep(SETTLE_S)
-                    wall, producing = generator_run()
-                time.sleep(SETTLE_S)
-                wall_rates.append(wall)
-                producing_rates.append(producing)
-                console.print(
-                    f"run {i + 1}: generator {producing:,.0f}/s producing ({wall:,.0f}/s wall), "
-                    f"ProducerPerformance {tool_rates[-1]:,.0f}/s"
+            # Alternate who goes first, and let the broker settle (flushes) in between.
+            def generator_run(i: int = i) -> tuple[float, float]:
+                return run_generator(
+                    env, f"bench.gen.{i}", args.events, args.workers, folder / f"m{i}.json"
                 )
-        finally:
-            kafka.stop()
+
+            def tool_run(i: int = i) -> float:
+                return run_producer_perf(
+                    settings.jars("kafka"),
+                    settings.kafka.bootstrap_servers,
+                    f"bench.perf.{i}",
+                    args.events,
+                    payloads,
+                )
+
+            if i % 2 == 0:
+                wall, producing = generator_run()
+                time.sleep(SETTLE_S)
+                tool_rates.append(tool_run())
+            else:
+                tool_rates.append(tool_run())
+                time.sleep(SETTLE_S)
+                wall, producing = generator_run()
+            time.sleep(SETTLE_S)
+            wall_rates.append(wall)
+            producing_rates.append(producing)
+            console.print(
+                f"run {i + 1}: generator {producing:,.0f}/s producing ({wall:,.0f}/s wall), "
+                f"ProducerPerformance {tool_rates[-1]:,.0f}/s"
+            )
 
     producing = statistics.median(producing_rates)
     wall = statistics.median(wall_rates)

@@ -121,7 +121,8 @@ class Service(ABC):
             if self.healthy():
                 extra = self.after_start()
                 ports = ", ".join(str(p) for p in self.ports)
-                return f"{self.name} started (pid {pid}, port {ports}){extra}"
+                where = f", port {ports}" if ports else ""
+                return f"{self.name} started (pid {pid}{where}){extra}"
             time.sleep(0.5)
         terminate(pid, self.marker, grace_s=10)
         self.pid_file.unlink(missing_ok=True)

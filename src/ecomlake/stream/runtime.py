@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ecomlake.config import Settings
+from ecomlake.config import REPO_ROOT, Settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.services.base import require_jars, require_java
 from ecomlake.stream.sql import LAKE_CATALOG
@@ -65,22 +65,31 @@ logger.quiet7.level = ERROR
 
 
 def pyflink_dist() -> Path:
+    """PyFlink's bundled distribution: this environment's, else the flink environment's."""
     try:
         import pyflink
+
+        return Path(pyflink.__file__).parent
     except ImportError:
-        raise EcomlakeError(
-            "PyFlink is not installed in this environment: run stream jobs with "
-            ".venvs/flink/bin/python (make setup creates it)"
-        ) from None
-    return Path(pyflink.__file__).parent
+        pass
+    found = sorted((REPO_ROOT / ".venvs" / "flink").glob("lib/python3*/site-packages/pyflink"))
+    if not found:
+        raise EcomlakeError("the flink environment is missing: run `make setup`")
+    return found[-1]
 
 
-def assemble_flink_home(settings: Settings) -> Path:
-    """Link PyFlink's distribution and the connector jars into `<data>/flink/home`."""
+def assemble_flink_home(
+    settings: Settings, home: Path | None = None, cluster: bool = False
+) -> Path:
+    """Link PyFlink's distribution and the connector jars into `home` (`<data>/flink/home`).
+
+    A standalone cluster also needs the Python runtime jar in lib/ (PyFlink's client adds it
+    itself for the embedded mini-cluster).
+    """
     require_java(settings.java)
     jars = require_jars(settings.jars("flink"), "Flink connector")
     dist = pyflink_dist()
-    home = settings.data_dir / "flink" / "home"
+    home = home or settings.data_dir / "flink" / "home"
     if home.exists():
         shutil.rmtree(home)  # links only: rebuilt each time so jar upgrades take effect
     (home / "lib").mkdir(parents=True)
@@ -92,7 +101,8 @@ def assemble_flink_home(settings: Settings) -> Path:
         (home / name).symlink_to(dist / name, target_is_directory=True)
     # The Prometheus reporter ships as a plugin; on lib/ the embedded mini-cluster finds it too.
     reporter = sorted(dist.glob("plugins/metrics-prometheus/*.jar"))
-    for jar in sorted(dist.glob("lib/*.jar")) + reporter + sorted(jars.glob("*.jar")):
+    python = sorted(dist.glob("opt/flink-python-*.jar")) if cluster else []
+    for jar in sorted(dist.glob("lib/*.jar")) + reporter + python + sorted(jars.glob("*.jar")):
         (home / "lib" / jar.name).symlink_to(jar)
     return home
 

@@ -1,0 +1,205 @@
+"""Stream benchmark: the Flink job draining a pre-loaded topic into Iceberg, and its freshness.
+
+1. Throughput: the generator pre-loads the topic, then the job (exactly-once: Iceberg commits
+   and Kafka transactions on each checkpoint) drains it and stops after idling. Sustained rate
+   = messages committed between the first commit and the last, over that time (job start-up
+   is reported apart). Peak RSS is the sum over the job's process tree (Python driver, the
+   JVM running the mini-cluster, Python workers), sampled every 0.5 s.
+2. Freshness: the generator runs live at a steady rate (no jitter, no late sessions, so an
+   event's time is when it was produced) while the job runs; for every row, the commit time
+   of the Iceberg snapshot that added it minus its event time. p50 and p99.
+
+    make bench
+    .venv/bin/python -m bench.stream.run --events 2000000 --freshness-rates 5000,20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.table import Table
+
+from bench.broker import Session, fresh_broker
+from ecomlake.config import REPO_ROOT, load_settings
+from ecomlake.lake.catalog import open_catalog
+from ecomlake.services.topics import ensure_topics
+from ecomlake.stream.progress import OffsetWatcher
+
+console = Console()
+RESULTS = REPO_ROOT / "bench" / "stream" / "results"
+FLINK_PYTHON = REPO_ROOT / ".venvs" / "flink" / "bin" / "python"
+
+
+@dataclass
+class Drain:
+    events: int
+    startup_s: float  # job start until the first commit
+    drain_s: float  # first commit until everything is committed
+    sustained_per_s: float
+    peak_rss_mb: float
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(child)
+        rss[child] = int(fields[21]) * 4096  # pages
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(children.get(current, []))
+    return total / 2**20
+
+
+def generate(session: Session, topic: str, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "ecomlake", "generate", "--topic", topic, "--quiet", *args],
+        env=session.env,
+        check=True,
+    )
+
+
+def start_job(
+    session: Session, topic: str, parallelism: int, idle_s: float = 3
+) -> subprocess.Popen[bytes]:
+    env = dict(session.env, ECOMLAKE_STREAM__PARALLELISM=str(parallelism))
+    command = [str(FLINK_PYTHON), "-m", "ecomlake.stream.job", "--topic", topic]
+    with (session.folder / f"{topic}.log").open("ab") as log:
+        return subprocess.Popen(
+            [*command, "--stop-after-idle", str(idle_s)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_running(session: Session, topic: str) -> None:
+    log = session.folder / f"{topic}.log"
+    deadline = time.monotonic() + 120
+    while "running" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def drain(session: Session, topic: str, events: int, parallelism: int) -> Drain:
+    ensure_topics(session.settings.kafka.bootstrap_servers, {topic: 6})
+    console.print(f"pre-loading {events:,} events into {topic}...")
+    generate(session, topic, "--events", str(events), "--workers", "2")
+    watcher = OffsetWatcher(session.settings, topic)
+    started = time.monotonic()
+    job = start_job(session, topic, parallelism)
+    first: tuple[float, int] | None = None
+    done_at, peak = 0.0, 0.0
+    while job.poll() is None:
+        peak = max(peak, tree_rss_mb(job.pid))
+        at = watcher.position()
+        now = time.monotonic()
+        if first is None and at.committed > 0:
+            first = (now, at.committed)
+        if at.end and at.committed == at.end and not done_at:
+            done_at = now
+        time.sleep(0.5)
+    watcher.close()
+    if job.returncode != 0 or first is None or not done_at:
+        raise SystemExit(f"the stream job failed; see {session.folder / (topic + '.log')}")
+    total = watcher.last.end if watcher.last else events
+    return Drain(
+        events=total,
+        startup_s=round(first[0] - started, 1),
+        drain_s=round(done_at - first[0], 1),
+        sustained_per_s=round((total - first[1]) / (done_at - first[0])),
+        peak_rss_mb=round(peak),
+    )
+
+
+def freshness(session: Session, topic: str, rate: int, seconds: int) -> dict[str, float]:
+    """Run the job while the generator produces live at `rate`; latency per row, in seconds."""
+    data = session.folder / f"fresh-{rate}"
+    env = dict(session.env, ECOMLAKE_DATA_DIR=str(data))
+    ensure_topics(session.settings.kafka.bootstrap_servers, {topic: 6})
+    settings = load_settings(data_dir=data, kafka=session.settings.kafka.model_dump())
+    scoped = Session(session.folder, settings, env)
+    # Events start once the job runs; live mode first simulates a few minutes of sessions,
+    # so the job must not take the empty topic for the end (it stops after 30 s of silence).
+    job = start_job(scoped, topic, 1, idle_s=30)
+    wait_running(scoped, topic)
+    generate(scoped, topic, "--live", "--rate", str(rate), "--duration", str(seconds),
+             "--jitter-ms", "0", "--late-ratio", "0", "--workers", "2")  # fmt: skip
+    job.wait(timeout=1800)
+    table = open_catalog(scoped.settings).load_table("raw.events")
+    commit_ms = {s.snapshot_id: s.timestamp_ms for s in table.snapshots()}
+    entries = table.inspect.entries().to_pylist()
+    latencies: list[float] = []
+    for entry in entries:
+        if entry["status"] == 2:  # DELETED; ADDED and EXISTING keep the adding snapshot's id
+            continue
+        path = entry["data_file"]["file_path"].removeprefix("file:")
+        times = pq.read_table(path, columns=["event_time"]).column(0).cast("int64").to_pylist()
+        committed = commit_ms[entry["snapshot_id"]]
+        latencies.extend((committed - t) / 1000 for t in times)
+    latencies.sort()
+    return {
+        "rate_per_s": rate,
+        "rows": len(latencies),
+        "p50_s": round(statistics.median(latencies), 2),
+        "p99_s": round(latencies[int(len(latencies) * 0.99) - 1], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=2_000_000)
+    parser.add_argument("--parallelism", type=int, default=1)
+    parser.add_argument("--freshness-rates", default="5000,20000", help="events/s, comma list")
+    parser.add_argument("--freshness-seconds", type=int, default=30)
+    args = parser.parse_args()
+    with fresh_broker(console, "ecomlake-bench-stream-") as session:
+        result = drain(session, "bench.drain", args.events, args.parallelism)
+        console.print(result)
+        fresh = [
+            freshness(session, f"bench.fresh.{rate}", int(rate), args.freshness_seconds)
+            for rate in args.freshness_rates.split(",")
+        ]
+    table = Table("measure", "value", "target")
+    table.add_row("sustained drain (events/s)", f"{result.sustained_per_s:,}", ">= 100,000")
+    table.add_row("job start-up (s)", str(result.startup_s), "")
+    table.add_row("peak RSS, job process tree (MB)", f"{result.peak_rss_mb:,}", "<= 3,072")
+    for f in fresh:
+        table.add_row(
+            f"freshness at {f['rate_per_s']:,}/s: p50 / p99 (s)", f"{f['p50_s']} / {f['p99_s']}",
+            "p99 <= 5",
+        )  # fmt: skip
+    console.print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "parallelism": args.parallelism,
+        "drain": asdict(result),
+        "freshness": fresh,
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
+    console.print(f"written {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
