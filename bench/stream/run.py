@@ -26,6 +26,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 from rich.console import Console
@@ -80,13 +81,13 @@ def generate(session: Session, topic: str, *args: str) -> None:
 
 
 def start_job(
-    session: Session, topic: str, parallelism: int, idle_s: float = 3
+    session: Session, topic: str, parallelism: int, idle_s: float | None = 3
 ) -> subprocess.Popen[bytes]:
     env = dict(session.env, ECOMLAKE_STREAM__PARALLELISM=str(parallelism))
     command = [str(FLINK_PYTHON), "-m", "ecomlake.stream.job", "--topic", topic]
     with (session.folder / f"{topic}.log").open("ab") as log:
         return subprocess.Popen(
-            [*command, "--stop-after-idle", str(idle_s)],
+            [*command, "--stop-after-idle", str(idle_s)] if idle_s is not None else command,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -138,13 +139,17 @@ def freshness(session: Session, topic: str, rate: int, seconds: int) -> dict[str
     ensure_topics(session.settings.kafka.bootstrap_servers, {topic: 6})
     settings = load_settings(data_dir=data, kafka=session.settings.kafka.model_dump())
     scoped = Session(session.folder, settings, env)
-    # Events start once the job runs; live mode first simulates a few minutes of sessions,
-    # so the job must not take the empty topic for the end (it stops after 30 s of silence).
-    job = start_job(scoped, topic, 1, idle_s=30)
+    job = start_job(scoped, topic, 1, idle_s=None)
     wait_running(scoped, topic)
     generate(scoped, topic, "--live", "--rate", str(rate), "--duration", str(seconds),
              "--jitter-ms", "0", "--late-ratio", "0", "--workers", "2")  # fmt: skip
-    job.wait(timeout=1800)
+    watcher = OffsetWatcher(scoped.settings, topic)
+    deadline = time.monotonic() + 1800
+    while watcher.position().behind and time.monotonic() < deadline:
+        time.sleep(1)
+    watcher.close()
+    job.terminate()  # SIGTERM: stop with a savepoint
+    job.wait(timeout=300)
     table = open_catalog(scoped.settings).load_table("raw.events")
     commit_ms = {s.snapshot_id: s.timestamp_ms for s in table.snapshots()}
     entries = table.inspect.entries().to_pylist()
@@ -153,7 +158,8 @@ def freshness(session: Session, topic: str, rate: int, seconds: int) -> dict[str
         if entry["status"] == 2:  # DELETED; ADDED and EXISTING keep the adding snapshot's id
             continue
         path = entry["data_file"]["file_path"].removeprefix("file:")
-        times = pq.read_table(path, columns=["event_time"]).column(0).cast("int64").to_pylist()
+        column = pq.read_table(path, columns=["event_time"]).column(0)  # Iceberg: microseconds
+        times = column.cast("timestamp[ms]").cast("int64").to_pylist()
         committed = commit_ms[entry["snapshot_id"]]
         latencies.extend((committed - t) / 1000 for t in times)
     latencies.sort()
@@ -172,13 +178,20 @@ def main() -> None:
     parser.add_argument("--freshness-rates", default="5000,20000", help="events/s, comma list")
     parser.add_argument("--freshness-seconds", type=int, default=30)
     args = parser.parse_args()
+    out: dict[str, Any] = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "parallelism": args.parallelism,
+    }
+    rates = [int(rate) for rate in args.freshness_rates.split(",") if rate]
     with fresh_broker(console, "ecomlake-bench-stream-") as session:
         result = drain(session, "bench.drain", args.events, args.parallelism)
-        console.print(result)
+        save(out | {"drain": asdict(result)})  # kept even if a later phase fails
         fresh = [
-            freshness(session, f"bench.fresh.{rate}", int(rate), args.freshness_seconds)
-            for rate in args.freshness_rates.split(",")
+            freshness(session, f"bench.fresh.{rate}", rate, args.freshness_seconds)
+            for rate in rates
         ]
+    save(out | {"drain": asdict(result), "freshness": fresh})
     table = Table("measure", "value", "target")
     table.add_row("sustained drain (events/s)", f"{result.sustained_per_s:,}", ">= 100,000")
     table.add_row("job start-up (s)", str(result.startup_s), "")
@@ -189,14 +202,10 @@ def main() -> None:
             "p99 <= 5",
         )  # fmt: skip
     console.print(table)
+
+
+def save(out: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "parallelism": args.parallelism,
-        "drain": asdict(result),
-        "freshness": fresh,
-    }
     (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
     console.print(f"written {RESULTS / 'latest.json'}")
 

@@ -86,6 +86,9 @@ class StreamSettings(BaseModel):
     # backfill a partition whose first fetch is still queued would count as idle and its
     # events would all arrive behind the watermark.
     idle_partition_s: float = Field(60.0, gt=0)
+    # Heap of the JVM that runs the embedded mini-cluster (without a cap the JVM takes a
+    # quarter of RAM: 6 GB peak on a 2M-event drain here).
+    heap: str = Field("1536m", pattern=r"^\d+[mg]$")
     rest_port: int = Field(8081, ge=1, le=65535)  # `ecomlake up --with flink` cluster
     metrics_port: int = Field(9249, ge=1, le=65535)  # Prometheus reporter (first port)
 

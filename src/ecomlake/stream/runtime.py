@@ -128,6 +128,7 @@ def table_environment(
     home = assemble_flink_home(settings)
     os.environ["FLINK_HOME"] = str(home)  # read when the gateway JVM starts
     os.environ["LOG4J_PROPERTIES"] = str(home / "log4j-cli.properties")
+    os.environ["JVM_ARGS"] = f"-Xmx{settings.stream.heap}"  # PyFlink's gateway JVM reads it
     from pyflink.common import Configuration
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
