@@ -21,6 +21,7 @@ def test_stream_job_on_a_standalone_cluster(
     data = tmp_path / "data"
     rest, metrics = free_port(), free_port()
     env = stream_env(kafka_settings, data, topic) | {
+        "ECOMLAKE_STREAM__PARALLELISM": "2",  # two slots: two source readers, two Python workers
         "ECOMLAKE_STREAM__REST_PORT": str(rest),
         "ECOMLAKE_STREAM__METRICS_PORT": str(metrics),
     }
