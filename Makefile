@@ -69,8 +69,9 @@ fmt: setup ## Format and auto-fix
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: setup ## Benchmarks (ingest: generator vs Kafka's own producer tool)
+bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness)
 	$(BIN)/python -m bench.ingest.run
+	$(BIN)/python -m bench.stream.run
 
 # --- services ----------------------------------------------------------------------------------
 up: setup ## Start the local services (Kafka)
