@@ -16,6 +16,7 @@ from ecomlake.stream.runtime import table_environment
 from ecomlake.stream.split import split_message
 
 VARIANTS = ("source", "json_value_29", "udtf_null_62", "udtf_narrow", "udtf", "dedup", "lake")
+# (kept in step with bench/stream/stages.py, which runs them)
 
 
 def null_row(payload: bytes, partition: int, offset: int) -> Iterator[Any]:
