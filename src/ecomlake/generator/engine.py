@@ -26,6 +26,7 @@ from ecomlake.generator.chunk import Chunk
 from ecomlake.generator.malformed import corrupt
 from ecomlake.generator.manifest import ManifestBuilder
 from ecomlake.generator.options import GeneratorOptions
+from ecomlake.generator.pending import Pending
 from ecomlake.generator.people import Population
 from ecomlake.generator.rhythm import Rhythm
 from ecomlake.generator.sinks import Sink
@@ -35,7 +36,11 @@ from ecomlake.generator.visits import ChunkSimulator
 
 CHUNK_SESSIONS = 512
 REPORT_EVERY = 2_000
+# Live streams begin with the sessions of the last 5 minutes already under way, so the rate is
+# right from the first second. Simulating that history costs time in proportion to the rate:
+# at most this many events per worker (about 7 s), then the history gets shorter.
 LIVE_WARMUP_MS = 5 * 60_000
+LIVE_WARMUP_EVENTS = 1_500_000
 NEVER = 1 << 62
 
 
@@ -211,6 +216,8 @@ class Worker:
         for i, (when, raw, key) in enumerate(
             zip(ready.emit.tolist(), ready.raw, ready.key, strict=True)
         ):
+            if live_start is not None and when < live_start:
+                continue  # warm-up: it happened before the stream began
             if sent >= quota:
                 break
             if sent % REPORT_EVERY == 0 or live_start is not None:
@@ -219,8 +226,6 @@ class Worker:
                     halted = True
                     break
             if live_start is not None:
-                if when < live_start:
-                    continue  # warm-up: it happened before the stream began
                 # Real time: an event leaves when the wall clock reaches its emission time.
                 while (wait := when / 1000 - time.time()) > 0 and not out.stopped():
                     time.sleep(min(wait, 0.2))
@@ -292,21 +297,22 @@ class Worker:
         quota = plan.quota if plan.quota is not None else NEVER
         # Live streams start warm: sessions begun before now are already under way, so the
         # rate is right from the first second (their events before now are not sent).
-        first = plan.start_ms - (LIVE_WARMUP_MS if opts.live else 0)
+        per_worker_ms = max(opts.rate, 1.0) / plan.workers / 1000
+        warmup = min(LIVE_WARMUP_MS, int(LIVE_WARMUP_EVENTS / per_worker_ms))
+        first = plan.start_ms - (warmup if opts.live else 0)
         arrival = self.rhythm.next_arrival(rng, first, plan.peak_sessions_per_ms)
         pacing = opts.rate / plan.workers if (opts.rate > 0 and not opts.live) else 0.0
-        pending = EventBatch.empty()
+        # Live: one-second buckets (minutes of sessions ahead); backfill: hours (sparse in time).
+        pending = Pending(1_000 if opts.live else HOUR_MS)
         out = Outlet(sink, quota, report, stopped, deadline, pacing, time.monotonic())
         sent = 0
         halted = False
         while sent < quota and not halted:
             starts, countries, arrival = self.arrivals(arrival)
             if starts:
-                pending = EventBatch.concat(
-                    pending, self.events(self.sim.simulate(starts, countries))
-                )
+                pending.add(self.events(self.sim.simulate(starts, countries)))
             # Every later session starts at or after the next arrival: events before it are final.
-            ready, pending = pending.split(int(min(arrival[0], NEVER)))
+            ready = pending.pop_before(int(min(arrival[0], NEVER)))
             rolls = self.np_rng.random(len(ready))
             original = ready.kind >= 0
             broken_after = set(
@@ -320,7 +326,7 @@ class Worker:
             # A client retry after a lost acknowledgement: the same bytes, a little later.
             retry = np.flatnonzero((rolls[done] < opts.dup_ratio) & original[done])
             if len(retry):
-                pending = EventBatch.concat(pending, sent_batch.resends(retry, self.np_rng))
+                pending.add(sent_batch.resends(retry, self.np_rng))
             if arrival[0] >= NEVER and len(pending) == 0:
                 break
         report(sent)
