@@ -212,8 +212,16 @@ def main() -> None:
 
 
 def save(out: dict[str, Any]) -> None:
+    """Merge into latest.json: a run that skips a phase keeps that phase's last result."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
+    path = RESULTS / "latest.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    stamp = out["measured_at"]
+    phases = {k: v | {"measured_at": stamp} for k, v in out.items() if isinstance(v, dict)}
+    lists = {
+        k: [v | {"measured_at": stamp} for v in vs] for k, vs in out.items() if isinstance(vs, list)
+    }
+    path.write_text(json.dumps(previous | out | phases | lists, indent=2) + "\n")
     console.print(f"written {RESULTS / 'latest.json'}")
 
 
