@@ -55,6 +55,9 @@ def flink_config(settings: Settings, options: JobOptions, restore: Path | None) 
         "pipeline.name": f"ecomlake-stream {options.topic}",
         "parallelism.default": str(s.parallelism),
         "python.executable": sys.executable,  # the flink environment, on every task manager
+        # Rows per round trip to Python: 5,000 instead of 100,000 peaked 350 MB lower on a
+        # 600k drain at the same rate (7,022 vs 7,093 events/s).
+        "python.fn-execution.bundle.size": "5000",
         "table.local-time-zone": "UTC",
         "execution.checkpointing.interval": f"{round(s.checkpoint_interval_s * 1000)} ms",
         "execution.checkpointing.dir": dirs.checkpoints.as_uri(),
