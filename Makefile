@@ -12,10 +12,12 @@ UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOT))
 VENV := .venv
 BIN := $(VENV)/bin
 JARS := jvm/lib
-JVM_RUNTIMES := kafka flink
-PY_RUNTIMES := flink
+JVM_RUNTIMES := kafka flink spark
+PY_RUNTIMES := flink spark
 # PyFlink brings its own logging backend: keep the connectors' slf4j API out of its classpath.
 MVN_ARGS_flink := -DexcludeArtifactIds=slf4j-api,commons-logging
+# PySpark ships Spark, Scala, Hadoop client and logging: only the connectors are fetched.
+MVN_ARGS_spark := -DexcludeArtifactIds=hadoop-client-api,hadoop-client-runtime,scala-library,scala-parallel-collections_2.13,slf4j-api,jsr305,lz4-java,snappy-java,spark-tags_2.13
 PYTEST_ARGS ?=
 
 .PHONY: help setup demo test test-unit test-integration lint fmt bench up down status clean distclean

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -41,6 +42,7 @@ from ecomlake.stream.progress import OffsetWatcher
 console = Console()
 RESULTS = REPO_ROOT / "bench" / "stream" / "results"
 FLINK_PYTHON = REPO_ROOT / ".venvs" / "flink" / "bin" / "python"
+SPARK_PYTHON = REPO_ROOT / ".venvs" / "spark" / "bin" / "python"
 
 
 @dataclass
@@ -132,6 +134,23 @@ def drain(session: Session, topic: str, events: int, parallelism: int) -> Drain:
     )
 
 
+def spark_peer(session: Session, topic: str) -> dict[str, float]:
+    """The same topic through bench/stream/spark_peer.py (Structured Streaming, availableNow)."""
+    peer = Path(__file__).with_name("spark_peer.py")
+    out = subprocess.run(
+        [str(SPARK_PYTHON), str(peer), topic], env=session.env, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    found = re.search(r"seconds ([\d.]+) rows (\d+)", out.stdout)
+    if out.returncode != 0 or found is None:
+        raise SystemExit(f"the Spark peer failed:\n{(out.stdout + out.stderr)[-3000:]}")
+    seconds, rows = float(found.group(1)), int(found.group(2))
+    watcher = OffsetWatcher(session.settings, topic)
+    events = watcher.position().end
+    watcher.close()
+    return {"events": events, "rows": rows, "seconds": seconds, "per_s": round(events / seconds)}
+
+
 def freshness(session: Session, topic: str, rate: int, seconds: int) -> dict[str, float]:
     """Run the job while the generator produces live at `rate`; latency per row, in seconds."""
     data = session.folder / f"fresh-{rate}"
@@ -180,6 +199,9 @@ def main() -> None:
     parser.add_argument("--parallelism", type=int, default=1)
     parser.add_argument("--freshness-rates", default="5000,20000", help="events/s, comma list")
     parser.add_argument("--freshness-seconds", type=int, default=30)
+    parser.add_argument(
+        "--no-spark-peer", action="store_true", help="skip the Spark Structured Streaming peer"
+    )
     args = parser.parse_args()
     out: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -193,6 +215,9 @@ def main() -> None:
             result = drain(session, "bench.drain", args.events, args.parallelism)
             out["drain"] = asdict(result)
             save(out)  # kept even if a later phase fails
+            if not args.no_spark_peer:
+                out["spark_peer"] = spark_peer(session, "bench.drain")
+                save(out)
         fresh = [
             freshness(session, f"bench.fresh.{rate}", rate, args.freshness_seconds)
             for rate in rates
@@ -203,6 +228,12 @@ def main() -> None:
         table.add_row("sustained drain (events/s)", f"{result.sustained_per_s:,}", ">= 100,000")
         table.add_row("job start-up (s)", str(result.startup_s), "")
         table.add_row("peak RSS, job process tree (MB)", f"{result.peak_rss_mb:,}", "<= 3,072")
+    if "spark_peer" in out:
+        peer = out["spark_peer"]["per_s"]
+        table.add_row("Spark Structured Streaming peer (events/s)", f"{peer:,}", "")
+        if result is not None:
+            ratio = f"{result.sustained_per_s / peer:.2f}x"
+            table.add_row("Flink / Spark", ratio, ">= 1.5x")
     for f in fresh:
         table.add_row(
             f"freshness at {f['rate_per_s']:,}/s: p50 / p99 (s)", f"{f['p50_s']} / {f['p99_s']}",
