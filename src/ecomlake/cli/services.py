@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ecomlake.cli.app import app, console, settings
 from ecomlake.services.registry import all_services, known_names, resolve
-from ecomlake.stream.control import stop_stream_job
+from ecomlake.stream.control import running_job, stop_stream_job
 
 
 @app.command()
@@ -53,9 +53,10 @@ def down(
 
 @app.command()
 def status() -> None:
-    """List each service with its pid, ports and health."""
+    """List each service (and the stream job) with its pid, ports and health."""
+    cfg = settings()
     table = Table("service", "pid", "ports", "state")
-    for service in all_services(settings()):
+    for service in all_services(cfg):
         st = service.status()
         state = (
             "[green]healthy[/]"
@@ -63,4 +64,11 @@ def status() -> None:
             else ("[yellow]running, not responding[/]" if st.running else "[dim]stopped[/]")
         )
         table.add_row(st.name, str(st.pid or "-"), ", ".join(map(str, st.ports)), state)
+    job = running_job(cfg)
+    table.add_row(
+        "stream job",
+        str(job.pid) if job else "-",
+        "",
+        "[green]running[/]" if job else "[dim]stopped[/]",
+    )
     console.print(table)
