@@ -34,15 +34,15 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.broker import Session, fresh_broker
-from ecomlake.config import REPO_ROOT, load_settings
+from ecomlake.config import REPO_ROOT, load_settings, runtime_python
 from ecomlake.lake.catalog import open_catalog
 from ecomlake.services.topics import ensure_topics
 from ecomlake.stream.progress import OffsetWatcher
 
 console = Console()
 RESULTS = REPO_ROOT / "bench" / "stream" / "results"
-FLINK_PYTHON = REPO_ROOT / ".venvs" / "flink" / "bin" / "python"
-SPARK_PYTHON = REPO_ROOT / ".venvs" / "spark" / "bin" / "python"
+FLINK_PYTHON = runtime_python("flink")
+SPARK_PYTHON = runtime_python("spark")
 
 
 @dataclass

@@ -37,6 +37,11 @@ def find_repo_root() -> Path:
 REPO_ROOT = find_repo_root()
 
 
+def runtime_python(runtime: str) -> Path:
+    """The interpreter of a runtime's own environment (`.venvs/<runtime>`, made by make setup)."""
+    return REPO_ROOT / ".venvs" / runtime / "bin" / "python"
+
+
 class KafkaSettings(BaseModel):
     """The local single-node Kafka broker (KRaft, combined broker + controller)."""
 

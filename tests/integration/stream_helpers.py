@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ecomlake.config import REPO_ROOT, Settings, load_settings
+from ecomlake.config import Settings, load_settings, runtime_python
 from ecomlake.lake.catalog import open_catalog
 from ecomlake.lake.query import run_query
 from ecomlake.services.topics import ensure_topics
 
-FLINK_PYTHON = REPO_ROOT / ".venvs" / "flink" / "bin" / "python"
+FLINK_PYTHON = runtime_python("flink")
 
 COUNTS = """
 SELECT (SELECT count(*) FROM raw.events) AS events,
@@ -73,3 +73,16 @@ def query(data: Path, sql: str) -> list[dict[str, Any]]:
 
 def counts(data: Path) -> dict[str, Any]:
     return query(data, COUNTS)[0]
+
+
+def expected_counts(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What `counts` must find for a manifest: every valid event once, every malformed one
+    rejected with a reason, all with a country, crawlers flagged."""
+    return {
+        "events": manifest["valid_events"],
+        "distinct_ids": manifest["valid_events"],
+        "with_country": manifest["valid_events"],
+        "bots": manifest["bot_events"],
+        "rejected": manifest["invalid_events"],
+        "with_reason": manifest["invalid_events"],
+    }

@@ -8,13 +8,13 @@ import json
 import subprocess
 from pathlib import Path
 
-from ecomlake.config import REPO_ROOT, Settings, load_settings
+from ecomlake.config import REPO_ROOT, Settings, load_settings, runtime_python
 from ecomlake.lake.catalog import open_catalog
 from ecomlake.lake.query import run_query
 from ecomlake.services.kafka import KafkaService
 from tests.integration.conftest import produce
 
-FLINK_PYTHON = REPO_ROOT / ".venvs" / "flink" / "bin" / "python"
+FLINK_PYTHON = runtime_python("flink")
 
 
 def test_kafka_to_iceberg_copy_counts_every_event(

@@ -13,11 +13,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ecomlake.cli.app import app, console, settings
-from ecomlake.config import REPO_ROOT
+from ecomlake.config import runtime_python
 from ecomlake.errors import EcomlakeError
 from ecomlake.stream.progress import OffsetWatcher
 
-FLINK_PYTHON = REPO_ROOT / ".venvs" / "flink" / "bin" / "python"
+FLINK_PYTHON = runtime_python("flink")
 
 
 def _forward(lines: IO[str], progress: Progress) -> None:
