@@ -17,7 +17,7 @@ PY_RUNTIMES := flink spark
 # PyFlink brings its own logging backend: keep the connectors' slf4j API out of its classpath.
 MVN_ARGS_flink := -DexcludeArtifactIds=slf4j-api,commons-logging
 # PySpark ships Spark, Scala, Hadoop client and logging: only the connectors are fetched.
-MVN_ARGS_spark := -DexcludeArtifactIds=hadoop-client-api,hadoop-client-runtime,scala-library,scala-parallel-collections_2.13,slf4j-api,jsr305,lz4-java,snappy-java,spark-tags_2.13
+MVN_ARGS_spark := -DexcludeArtifactIds=hadoop-client-api,hadoop-client-runtime,scala-library,scala-parallel-collections_2.13,slf4j-api,jsr305,lz4-java,snappy-java,spark-tags_2.13,antlr4-runtime
 PYTEST_ARGS ?=
 
 .PHONY: help setup demo test test-unit test-integration lint fmt bench up down status clean distclean

@@ -76,6 +76,10 @@ class LakeSettings(BaseModel):
     def warehouse_uri(self, data_dir: Path) -> str:
         return self.warehouse or (data_dir / "lake" / "warehouse").as_uri()
 
+    def curated_dir(self, data_dir: Path) -> Path:
+        """Where the batch layer's Delta tables live: one folder per table."""
+        return data_dir / "lake" / "curated"
+
 
 class StreamSettings(BaseModel):
     """The Flink stream job: checkpoints (= Iceberg commits), dedup memory, live windows."""
@@ -98,6 +102,27 @@ class StreamSettings(BaseModel):
     metrics_port: int = Field(9249, ge=1, le=65535)  # Prometheus reporter (first port)
 
 
+class BatchSettings(BaseModel):
+    """The Spark ETL (raw Iceberg -> curated Delta) and lake maintenance."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    master: str = "local[*]"  # or spark://host:7077 etc.: the same job on a cluster
+    driver_memory: str = Field("3g", pattern=r"^\d+[mg]$")
+    shuffle_partitions: int = Field(4, ge=1, le=10_000)
+    # Pseudonymizes emails (sha-256 of salt + address): set your own secret in production.
+    pii_salt: str = Field("ecomlake-dev-salt", min_length=8)
+    session_gap_min: float = Field(30.0, gt=0)
+    # Behavioural bot rule: a session this long whose hits come faster than this on average.
+    bot_min_events: int = Field(20, ge=2)
+    bot_max_mean_gap_s: float = Field(5.0, gt=0)
+    # `ecomlake lake maintain`: what is kept.
+    snapshot_retention_h: float = Field(168.0, ge=0)
+    retain_last_snapshots: int = Field(5, ge=1)
+    orphan_min_age_h: float = Field(24.0, ge=1)  # younger files may belong to a running commit
+    target_file_mb: int = Field(128, ge=1)
+
+
 class Settings(BaseSettings):
     """Everything configurable. Paths may be relative to the repository root."""
 
@@ -113,6 +138,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     lake: LakeSettings = LakeSettings()
     stream: StreamSettings = StreamSettings()
+    batch: BatchSettings = BatchSettings()
 
     @field_validator("data_dir", "jars_dir")
     @classmethod

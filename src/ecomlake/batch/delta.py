@@ -1,0 +1,115 @@
+"""Writing the curated Delta tables: full overwrites, MERGE upserts, the ETL's commit mark."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from ecomlake.batch.state import recorded_snapshot
+
+USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
+
+
+@dataclass(frozen=True)
+class CuratedTable:
+    name: str
+    keys: tuple[str, ...]
+    partition: str | None  # a date column
+
+    def path(self, root: Path) -> str:
+        return str(root / self.name)
+
+
+EVENTS = CuratedTable("events", ("event_id",), "event_date")
+SESSIONS = CuratedTable("sessions", ("session_id",), "session_date")
+ORDERS = CuratedTable("orders", ("order_id",), "order_date")
+ORDER_ITEMS = CuratedTable("order_items", ("order_id", "line_number"), "order_date")
+CUSTOMERS = CuratedTable("customers", ("person_id",), "first_seen_date")
+CURRENCY_RATES = CuratedTable("currency_rates", ("currency",), None)
+CURATED_TABLES = (EVENTS, SESSIONS, ORDERS, ORDER_ITEMS, CUSTOMERS, CURRENCY_RATES)
+
+
+def exists(root: Path, table: CuratedTable) -> bool:
+    return (root / table.name / "_delta_log").is_dir()
+
+
+@contextmanager
+def commit_mark(spark: SparkSession, metadata: str) -> Iterator[None]:
+    """Every Delta commit made inside carries `metadata` (see state.py)."""
+    spark.conf.set(USER_METADATA, metadata)
+    try:
+        yield
+    finally:
+        spark.conf.unset(USER_METADATA)
+
+
+def history(spark: SparkSession, path: str) -> list[dict[str, Any]]:
+    from delta.tables import DeltaTable
+
+    rows = DeltaTable.forPath(spark, path).history().collect()
+    return [row.asDict() for row in rows]
+
+
+def version(spark: SparkSession, path: str) -> int:
+    return max(int(h["version"]) for h in history(spark, path))
+
+
+def table_snapshot(spark: SparkSession, root: Path, table: CuratedTable) -> int | None:
+    if not exists(root, table):
+        return None
+    return recorded_snapshot(history(spark, table.path(root)))
+
+
+def overwrite(frame: DataFrame, root: Path, table: CuratedTable) -> None:
+    writer = frame.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+    if table.partition:
+        writer = writer.partitionBy(table.partition)
+    writer.save(table.path(root))
+
+
+def upsert(
+    spark: SparkSession,
+    rows: DataFrame,
+    root: Path,
+    table: CuratedTable,
+    stale: DataFrame | None = None,
+    metadata: str = "",
+) -> None:
+    """MERGE `rows` into the table by its keys (changed rows updated, new ones inserted) and
+    delete the keys in `stale`, all in one commit. The commit always happens, so it carries
+    the ETL's mark even when nothing changed."""
+    from delta.tables import DeltaTable
+
+    path = table.path(root)
+    before = version(spark, path)
+    source = rows.withColumn("_delete", F.lit(False))
+    if stale is not None:
+        gone = stale.select(*table.keys)
+        for column in rows.columns:
+            if column not in table.keys:
+                gone = gone.withColumn(column, F.lit(None).cast(rows.schema[column].dataType))
+        source = source.unionByName(gone.select(*rows.columns).withColumn("_delete", F.lit(True)))
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in table.keys)
+    values = {f"`{c}`": f"s.`{c}`" for c in rows.columns}
+    changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in rows.columns if c not in table.keys)
+    (
+        DeltaTable.forPath(spark, path)
+        .alias("t")
+        .merge(source.alias("s"), on)
+        .whenMatchedDelete(condition="s._delete")
+        .whenMatchedUpdate(condition=f"NOT s._delete AND ({changed})", set=values)
+        .whenNotMatchedInsert(condition="NOT s._delete", values=values)
+        .execute()
+    )
+    if version(spark, path) == before:  # nothing to change: still record the mark
+        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('ecomlake.etl'='{metadata}')")
+
+
+def read(spark: SparkSession, root: Path, table: CuratedTable) -> DataFrame:
+    return spark.read.format("delta").load(table.path(root))

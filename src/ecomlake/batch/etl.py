@@ -1,0 +1,257 @@
+"""raw.events (Iceberg) -> curated Delta tables, incrementally by snapshot or in full.
+
+Incremental run: read only the raw snapshots committed since the one the curated tables have
+absorbed (state.py), and recompute everything that depends on them - the whole timeline of
+each person who has a new event or whose device was just linked to an account - then MERGE the
+differences. Every step is a MERGE keyed on natural keys, so a run that dies half-way and is
+run again converges to exactly the tables an uninterrupted run gives.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from ecomlake.batch import delta
+from ecomlake.batch.delta import (
+    CURATED_TABLES,
+    CURRENCY_RATES,
+    CUSTOMERS,
+    EVENTS,
+    ORDER_ITEMS,
+    ORDERS,
+    SESSIONS,
+    CuratedTable,
+)
+from ecomlake.batch.session import LAKE_CATALOG
+from ecomlake.batch.state import commit_metadata
+from ecomlake.batch.transforms import (
+    BASE_COLUMNS,
+    build_customers,
+    build_order_items,
+    build_orders,
+    build_sessions,
+    clean_events,
+    curate_events,
+    currency_rates,
+    deduplicate,
+    identity_links,
+)
+from ecomlake.config import Settings
+from ecomlake.errors import EcomlakeError
+
+log = logging.getLogger(__name__)
+RAW_EVENTS = f"{LAKE_CATALOG}.raw.events"
+# Test hook: die (like kill -9) right after this curated table is written.
+CRASH_AFTER = "ECOMLAKE_ETL_CRASH_AFTER"
+STEPS = ("read", *(t.name for t in CURATED_TABLES))
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class EtlReport:
+    mode: str  # full | incremental | up-to-date | empty
+    snapshot: int | None = None
+    since: int | None = None
+    new_rows: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def raw_snapshots(spark: SparkSession) -> tuple[int | None, set[int]]:
+    """The current snapshot of raw.events and its ancestors (what an incremental read needs)."""
+    rows = spark.sql(
+        f"SELECT snapshot_id, is_current_ancestor, made_current_at FROM {RAW_EVENTS}.history"
+    ).collect()
+    ancestors = [r for r in rows if r.is_current_ancestor]
+    if not ancestors:
+        return None, set()
+    current = max(ancestors, key=lambda r: r.made_current_at).snapshot_id
+    return int(current), {int(r.snapshot_id) for r in ancestors}
+
+
+def absorbed_snapshot(spark: SparkSession, root: Path) -> int | None:
+    """The oldest mark over the curated tables (None when any table is missing)."""
+    marks = [delta.table_snapshot(spark, root, t) for t in CURATED_TABLES]
+    if any(m is None for m in marks):
+        return None
+    return min(m for m in marks if m is not None)
+
+
+def _maybe_crash(table: CuratedTable) -> None:
+    if os.environ.get(CRASH_AFTER) == table.name:
+        log.warning("crash injected after %s", table.name)
+        os._exit(137)
+
+
+class Etl:
+    def __init__(self, spark: SparkSession, settings: Settings, step: Step | None = None):
+        self.spark = spark
+        self.settings = settings
+        self.root = settings.lake.curated_dir(settings.data_dir)
+        self.step: Step = step or (lambda name: None)
+        self.rates = currency_rates(spark)
+
+    def run(self, full_refresh: bool = False) -> EtlReport:
+        if not self.spark.catalog.tableExists(RAW_EVENTS):
+            raise EcomlakeError("raw.events does not exist yet: run the stream job first")
+        current, ancestors = raw_snapshots(self.spark)
+        if current is None:
+            return EtlReport("empty")
+        done = None if full_refresh else absorbed_snapshot(self.spark, self.root)
+        if done == current:
+            log.info("curated tables are up to date with raw.events snapshot %s", current)
+            return self._report(EtlReport("up-to-date", current, done))
+        if done is not None and done not in ancestors:
+            log.warning(
+                "raw.events snapshot %s (last processed) is no longer in its history "
+                "(rolled back or expired): rebuilding in full",
+                done,
+            )
+            done = None
+        mode = "full" if done is None else "incremental"
+        log.info("%s run up to raw.events snapshot %s", mode, current)
+        metadata = commit_metadata(current, mode)
+        with delta.commit_mark(self.spark, metadata):
+            if done is None:
+                report = self._full(current)
+            else:
+                report = self._incremental(done, current, metadata)
+        return self._report(report)
+
+    def _report(self, report: EtlReport) -> EtlReport:
+        for table in CURATED_TABLES:
+            if delta.exists(self.root, table):
+                report.rows[table.name] = delta.read(self.spark, self.root, table).count()
+        return report
+
+    def _curate(self, base: DataFrame) -> DataFrame:
+        b = self.settings.batch
+        return curate_events(
+            base,
+            self.rates,
+            gap_min=b.session_gap_min,
+            bot_min_events=b.bot_min_events,
+            bot_max_mean_gap_s=b.bot_max_mean_gap_s,
+        )
+
+    def _base(self, raw: DataFrame) -> DataFrame:
+        return deduplicate(clean_events(raw, self.settings.batch.pii_salt))
+
+    def _write(self, table: CuratedTable, frame: DataFrame) -> None:
+        delta.overwrite(frame, self.root, table)
+        self.step(table.name)
+        _maybe_crash(table)
+
+    def _full(self, current: int) -> EtlReport:
+        raw = self.spark.read.option("snapshot-id", str(current)).table(RAW_EVENTS)
+        base = self._base(raw)
+        events = self._curate(base).persist(StorageLevel.MEMORY_AND_DISK)
+        report = EtlReport("full", current, new_rows=events.count())
+        self.step("read")
+        self._write(EVENTS, events)
+        events = delta.read(self.spark, self.root, EVENTS)  # derive from what landed
+        self._write(SESSIONS, build_sessions(events))
+        orders = build_orders(events)
+        self._write(ORDERS, orders)
+        self._write(ORDER_ITEMS, build_order_items(events, self.rates))
+        self._write(CUSTOMERS, build_customers(events, delta.read(self.spark, self.root, ORDERS)))
+        self._write(CURRENCY_RATES, self.rates)
+        return report
+
+    def _upsert(
+        self, table: CuratedTable, rows: DataFrame, metadata: str, stale: DataFrame | None = None
+    ) -> None:
+        delta.upsert(self.spark, rows, self.root, table, stale, metadata)
+        self.step(table.name)
+        _maybe_crash(table)
+
+    def _incremental(self, done: int, current: int, metadata: str) -> EtlReport:
+        spark = self.spark
+        new_raw = (
+            spark.read.format("iceberg")
+            .option("start-snapshot-id", str(done))
+            .option("end-snapshot-id", str(current))
+            .load(RAW_EVENTS)
+        )
+        new = self._base(new_raw).persist(StorageLevel.MEMORY_AND_DISK)
+        report = EtlReport("incremental", current, done, new_rows=new.count())
+        existing = delta.read(spark, self.root, EVENTS)
+        existing_base = existing.withColumn("ua_bot", F.col("bot_rule") == "user_agent").select(
+            *BASE_COLUMNS
+        )
+        everything = deduplicate(existing_base.unionByName(new)).persist(
+            StorageLevel.MEMORY_AND_DISK
+        )
+        # Who is affected: people with a new event, and every device of theirs.
+        links = identity_links(everything)
+        person_of = (
+            everything.select("anonymous_id")
+            .distinct()
+            .join(links, "anonymous_id", "left")
+            .select("anonymous_id", F.coalesce("linked_user_id", "anonymous_id").alias("pid"))
+        )
+        touched = new.select("anonymous_id").unionByName(
+            links.join(new.select(F.col("user_id").alias("linked_user_id")).distinct(),
+                       "linked_user_id").select("anonymous_id")
+        ).distinct()  # fmt: skip
+        persons = person_of.join(touched, "anonymous_id").select("pid").distinct()
+        devices = person_of.join(persons, "pid").select("anonymous_id")
+        work = self._curate(everything.join(devices, "anonymous_id", "left_semi")).persist(
+            StorageLevel.MEMORY_AND_DISK
+        )
+        self.step("read")
+        # Events: only rows that are new or whose derived columns changed.
+        derived = ["person_id", "session_id", "is_bot", "bot_rule"]
+        before = existing.select("event_id", *[F.col(c).alias(f"_old_{c}") for c in derived])
+        same = " AND ".join(f"(`{c}` <=> `_old_{c}`)" for c in derived)
+        changed = (
+            work.join(before, "event_id", "left")
+            .where(f"_old_person_id IS NULL OR NOT ({same})")
+            .select(*work.columns)
+        )
+        old_persons = (
+            existing.join(devices, "anonymous_id", "left_semi").select("person_id").distinct()
+        )
+        self._upsert(EVENTS, changed, metadata)
+
+        sessions = build_sessions(work)
+        old_sessions = delta.read(spark, self.root, SESSIONS).join(
+            old_persons.unionByName(persons.select(F.col("pid").alias("person_id"))),
+            "person_id",
+            "left_semi",
+        )
+        stale = old_sessions.join(sessions, "session_id", "left_anti")
+        self._upsert(SESSIONS, sessions, metadata, stale)
+
+        # Orders of the affected people, and orders that got a new refund.
+        current_events = delta.read(spark, self.root, EVENTS)
+        order_ids = (
+            work.where(F.col("order_id").isNotNull())
+            .select("order_id")
+            .unionByName(new.where(F.col("order_id").isNotNull()).select("order_id"))
+            .distinct()
+        )
+        order_events = current_events.join(order_ids, "order_id", "left_semi").persist(
+            StorageLevel.MEMORY_AND_DISK
+        )
+        orders = build_orders(order_events)
+        self._upsert(ORDERS, orders, metadata)
+        self._upsert(ORDER_ITEMS, build_order_items(order_events, self.rates), metadata)
+
+        customers = build_customers(
+            work, orders.join(persons.withColumnRenamed("pid", "person_id"), "person_id", "left_semi")
+        )
+        stale_people = old_persons.join(customers, "person_id", "left_anti")
+        self._upsert(CUSTOMERS, customers, metadata, stale_people)
+        self._upsert(CURRENCY_RATES, self.rates, metadata)
+        for frame in (new, everything, work, order_events):
+            frame.unpersist()
+        return report

@@ -1,0 +1,65 @@
+"""The Spark session the batch jobs share: Iceberg's JDBC catalog `lake` plus Delta Lake.
+
+Jars come from the Maven manifest (`jvm/lib/spark`, fetched by `make setup`): nothing is
+downloaded at run time. Runs in `.venvs/spark`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from ecomlake.config import Settings
+from ecomlake.errors import EcomlakeError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+LAKE_CATALOG = "lake"  # the same name the stream job and pyiceberg use
+
+
+def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
+    jars = sorted(str(p) for p in settings.jars("spark").glob("*.jar"))
+    if not jars:
+        raise EcomlakeError(f"no Spark jars in {settings.jars('spark')}: run `make setup`")
+    lake, batch = settings.lake, settings.batch
+    catalog = f"spark.sql.catalog.{LAKE_CATALOG}"
+    return {
+        "spark.master": master or batch.master,
+        "spark.app.name": "ecomlake-batch",
+        "spark.jars": ",".join(jars),
+        "spark.driver.memory": batch.driver_memory,
+        "spark.sql.shuffle.partitions": str(batch.shuffle_partitions),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension,"
+        "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        catalog: "org.apache.iceberg.spark.SparkCatalog",
+        f"{catalog}.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
+        f"{catalog}.uri": lake.catalog_uri(settings.data_dir),
+        f"{catalog}.warehouse": lake.warehouse_uri(settings.data_dir),
+        f"{catalog}.jdbc.schema-version": "V1",
+        # Every read sees the newest commit (the stream job commits every few seconds).
+        f"{catalog}.cache-enabled": "false",
+        # Curated tables stay readable by delta-rs (`ecomlake query`): no deletion vectors.
+        "spark.databricks.delta.properties.defaults.enableDeletionVectors": "false",
+        "spark.databricks.delta.schema.autoMerge.enabled": "false",
+        # VACUUM's own safety check is replaced by the configured retention.
+        "spark.databricks.delta.retentionDurationCheck.enabled": "false",
+    }
+
+
+def create_session(settings: Settings, master: str | None = None) -> SparkSession:
+    from pyspark.sql import SparkSession
+
+    # Executors import nothing from ecomlake, but must run this environment's Python.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    (settings.data_dir / "lake").mkdir(parents=True, exist_ok=True)
+    builder = SparkSession.builder
+    for key, value in spark_conf(settings, master).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
