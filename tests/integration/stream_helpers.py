@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ecomlake.config import Settings, load_settings, runtime_python
-from ecomlake.lake.catalog import open_catalog
 from ecomlake.lake.query import run_query
+from ecomlake.lake.tables import Lake
 from ecomlake.services.topics import ensure_topics
 
 FLINK_PYTHON = runtime_python("flink")
@@ -65,9 +65,7 @@ def run_cli(env: dict[str, str], *args: str, timeout: float = 900) -> str:
 
 
 def query(data: Path, sql: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = run_query(
-        open_catalog(load_settings(data_dir=data)), sql
-    ).to_pylist()
+    rows: list[dict[str, Any]] = run_query(Lake(load_settings(data_dir=data)), sql).to_pylist()
     return rows
 
 

@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 from ecomlake.config import REPO_ROOT, Settings, load_settings, runtime_python
-from ecomlake.lake.catalog import open_catalog
 from ecomlake.lake.query import run_query
+from ecomlake.lake.tables import Lake
 from ecomlake.services.kafka import KafkaService
 from tests.integration.conftest import produce
 
@@ -36,6 +36,6 @@ def test_kafka_to_iceberg_copy_counts_every_event(
     assert counts == {"rows": manifest["valid_events"], "distinct_ids": manifest["valid_events"]}
     assert manifest["valid_events"] == 5_000
     # The same table through pyiceberg + DuckDB in the core environment: one shared catalog.
-    catalog = open_catalog(load_settings(data_dir=tmp_path / "data"))
-    seen = run_query(catalog, "SELECT count(DISTINCT event_id) AS n FROM it.copied").to_pylist()
+    lake = Lake(load_settings(data_dir=tmp_path / "data"))
+    seen = run_query(lake, "SELECT count(DISTINCT event_id) AS n FROM it.copied").to_pylist()
     assert seen == [{"n": 5_000}]

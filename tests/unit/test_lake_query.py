@@ -16,6 +16,7 @@ from ecomlake.config import Settings, load_settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.lake.catalog import open_catalog, sqlalchemy_uri
 from ecomlake.lake.query import describe_tables, run_query
+from ecomlake.lake.tables import Lake
 
 ORDERS = pa.table(
     {
@@ -40,7 +41,7 @@ def lake(tmp_path: Path) -> Settings:
 
 def test_query_sees_namespace_dot_table(lake: Settings) -> None:
     result = run_query(
-        open_catalog(lake),
+        Lake(lake),
         "SELECT count(*) AS n, sum(total_usd) AS usd FROM raw.orders WHERE country_code = 'US'",
     )
     assert result.to_pylist() == [{"n": 2, "usd": Decimal("110.09")}]
@@ -48,18 +49,24 @@ def test_query_sees_namespace_dot_table(lake: Settings) -> None:
 
 def test_bad_sql_is_one_line(lake: Settings) -> None:
     with pytest.raises(EcomlakeError) as info:
-        run_query(open_catalog(lake), "SELEC * FROM raw.orders")
+        run_query(Lake(lake), "SELEC * FROM raw.orders")
     assert "\n" not in str(info.value) and "syntax error" in str(info.value)
 
 
 def test_unknown_table_is_an_error(lake: Settings) -> None:
     with pytest.raises(EcomlakeError, match="no_such"):
-        run_query(open_catalog(lake), "SELECT * FROM raw.no_such")
+        run_query(Lake(lake), "SELECT * FROM raw.no_such")
 
 
 def test_describe_tables(lake: Settings) -> None:
-    [info] = describe_tables(open_catalog(lake))
-    assert (info.name, info.rows, info.snapshots, info.files) == ("raw.orders", 3, 1, 1)
+    [info] = describe_tables(Lake(lake))
+    assert (info.name, info.kind, info.rows, info.versions, info.files) == (
+        "raw.orders",
+        "iceberg",
+        3,
+        1,
+        1,
+    )
     assert info.last_commit is not None
 
 

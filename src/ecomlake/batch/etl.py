@@ -247,7 +247,8 @@ class Etl:
         self._upsert(ORDER_ITEMS, build_order_items(order_events, self.rates), metadata)
 
         customers = build_customers(
-            work, orders.join(persons.withColumnRenamed("pid", "person_id"), "person_id", "left_semi")
+            work,
+            orders.join(persons.withColumnRenamed("pid", "person_id"), "person_id", "left_semi"),
         )
         stale_people = old_persons.join(customers, "person_id", "left_anti")
         self._upsert(CUSTOMERS, customers, metadata, stale_people)

@@ -16,10 +16,11 @@ from ecomlake.config import load_settings
 from ecomlake.errors import EcomlakeError
 
 STEP_PREFIX = "STEP "
+TOTAL_PREFIX = "TOTAL "
 REPORT_PREFIX = "REPORT "
 
 
-def _emit(line: str) -> None:
+def emit(line: str) -> None:
     print(line, flush=True)
 
 
@@ -35,19 +36,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = load_settings()
-        from ecomlake.batch.etl import Etl
+        from ecomlake.batch.etl import STEPS, Etl
         from ecomlake.batch.session import create_session
 
+        emit(f"{TOTAL_PREFIX}{len(STEPS)}")
         spark = create_session(settings, args.master)
         try:
-            etl = Etl(spark, settings, step=lambda name: _emit(STEP_PREFIX + name))
+            etl = Etl(spark, settings, step=lambda name: emit(STEP_PREFIX + name))
             report = etl.run(full_refresh=args.full_refresh)
         finally:
             spark.stop()
     except EcomlakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    _emit(REPORT_PREFIX + json.dumps(dataclasses.asdict(report)))
+    emit(REPORT_PREFIX + json.dumps(dataclasses.asdict(report)))
     return 0
 
 

@@ -32,6 +32,8 @@ def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
         "spark.driver.memory": batch.driver_memory,
         "spark.sql.shuffle.partitions": str(batch.shuffle_partitions),
         "spark.sql.session.timeZone": "UTC",
+        # File listings (Delta VACUUM, Iceberg orphan removal) default to 10,000 tasks.
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism": str(batch.shuffle_partitions),
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension,"
         "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",

@@ -51,10 +51,10 @@ def _fresh_start(cfg: Settings) -> None:
 
 
 def _query(cfg: Settings, sql: str) -> list[dict[str, Any]]:
-    from ecomlake.lake.catalog import open_catalog
     from ecomlake.lake.query import run_query
+    from ecomlake.lake.tables import Lake
 
-    rows: list[dict[str, Any]] = run_query(open_catalog(cfg), sql).to_pylist()
+    rows: list[dict[str, Any]] = run_query(Lake(cfg), sql).to_pylist()
     return rows
 
 

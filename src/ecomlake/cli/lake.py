@@ -41,12 +41,22 @@ def query(
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table, csv or json.")
     ] = OutputFormat.table,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="SNAPSHOT|VERSION|TIMESTAMP",
+            help="Time travel: read each named table as of an Iceberg snapshot id, a Delta "
+            "version or an ISO timestamp (UTC).",
+        ),
+    ] = None,
 ) -> None:
-    """Run SQL over the lake (Iceberg tables through pyiceberg and Arrow, in DuckDB)."""
-    from ecomlake.lake.catalog import open_catalog
+    """Run SQL over the lake: Iceberg (raw.*, live.*) and Delta (curated.*) tables in DuckDB."""
     from ecomlake.lake.query import run_query
+    from ecomlake.lake.tables import Lake, parse_target
 
-    result = run_query(open_catalog(settings()), sql)
+    target = parse_target(as_of) if as_of is not None else None
+    result = run_query(Lake(settings()), sql, target)
     rows = [{k: _plain(v) for k, v in row.items()} for row in result.to_pylist()]
     if output is OutputFormat.json:
         sys.stdout.write(json.dumps(rows) + "\n")
@@ -63,16 +73,74 @@ def query(
 
 @lake_app.command("tables")
 def tables() -> None:
-    """Each lake table with its rows, snapshots, data files and last commit time."""
-    from ecomlake.lake.catalog import open_catalog
+    """Each lake table with its format, rows, snapshots/versions, data files, last commit."""
     from ecomlake.lake.query import describe_tables
+    from ecomlake.lake.tables import Lake
 
-    infos = describe_tables(open_catalog(settings()))
+    infos = describe_tables(Lake(settings()))
     if not infos:
         console.print("the lake has no tables yet: the stream job creates them")
         return
-    table = Table("table", "rows", "snapshots", "files", "last commit (UTC)")
+    table = Table("table", "format", "rows", "versions", "files", "last commit (UTC)")
     for info in infos:
-        last = info.last_commit.isoformat(timespec="seconds") if info.last_commit else "-"
-        table.add_row(info.name, f"{info.rows:,}", str(info.snapshots), str(info.files), last)
+        last = info.last_commit.strftime("%Y-%m-%d %H:%M:%S") if info.last_commit else "-"
+        table.add_row(
+            info.name, info.kind, f"{info.rows:,}", str(info.versions), str(info.files), last
+        )
     console.print(table)
+
+
+@lake_app.command("history")
+def history(
+    name: Annotated[str, typer.Argument(metavar="TABLE", help="e.g. raw.events, curated.orders")],
+    limit: Annotated[int, typer.Option(min=1, help="Newest commits to show.")] = 20,
+) -> None:
+    """Snapshots (Iceberg) or versions (Delta): time, operation, rows after the commit."""
+    from ecomlake.lake.tables import Lake
+
+    table = Lake(settings()).table(name)
+    versions = table.history()[-limit:]
+    label = "snapshot" if table.kind == "iceberg" else "version"
+    out = Table(label, "committed (UTC)", "operation", "rows", "change", "")
+    for v in versions:
+        out.add_row(
+            str(v.id),
+            v.committed_at.strftime("%Y-%m-%d %H:%M:%S"),
+            v.operation,
+            "-" if v.rows is None else f"{v.rows:,}",
+            v.change,
+            "current" if v.current else "",
+        )
+    console.print(out)
+
+
+@lake_app.command("rollback")
+def rollback(
+    name: Annotated[str, typer.Argument(metavar="TABLE", help="e.g. raw.events, curated.orders")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="SNAPSHOT|VERSION|TIMESTAMP",
+            help="Iceberg snapshot id, Delta version or ISO timestamp (UTC).",
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Put a table back as it was (Iceberg: set the current snapshot; Delta: RESTORE).
+
+    Nothing is deleted: the newer snapshots/versions stay in the history, so a rollback can
+    itself be rolled back.
+    """
+    from ecomlake.lake.tables import Lake, parse_target
+
+    table = Lake(settings()).table(name)
+    target = parse_target(to)
+    table.scan(target).num_rows  # noqa: B018  (fails with a clear message if it does not exist)
+    current = next((v for v in table.history() if v.current), None)
+    if not yes:
+        now = f"{current.rows:,} rows" if current and current.rows is not None else "?"
+        typer.confirm(f"Roll {name} back to {to} (now {now})?", abort=True, err=True)
+    restored = table.rollback(target)
+    rows = "?" if restored.rows is None else f"{restored.rows:,}"
+    console.print(f"[green]✓[/] {name} is back at {restored.id} ({rows} rows)")

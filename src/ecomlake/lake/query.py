@@ -1,41 +1,36 @@
-"""SQL over the lake: DuckDB, with each Iceberg table a view `namespace.table` over Arrow.
+"""SQL over the lake: DuckDB, with each lake table a view `namespace.table` over Arrow.
 
-Only the tables a query names are scanned (pyiceberg -> Arrow), so a query on one small table
-does not read the whole lake.
+Iceberg tables come through pyiceberg, the curated Delta tables through delta-rs. Only the
+tables a query names are scanned, so a query on one small table does not read the whole lake.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
-from pyiceberg.catalog.sql import SqlCatalog
 
 from ecomlake.errors import EcomlakeError
+from ecomlake.lake.tables import Lake, Target
 
 IDENTIFIER = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b")
 
 
-def lake_tables(catalog: SqlCatalog) -> list[tuple[str, str]]:
-    tables: list[tuple[str, str]] = []
-    for namespace in catalog.list_namespaces():
-        for identifier in catalog.list_tables(namespace):
-            tables.append((identifier[0], identifier[-1]))
-    return sorted(tables)
-
-
-def run_query(catalog: SqlCatalog, sql: str) -> pa.Table:
-    """Run DuckDB `sql` with the lake tables it names visible as `namespace.table`."""
-    known = set(lake_tables(catalog))
-    named = {(a, b) for a, b in IDENTIFIER.findall(sql) if (a, b) in known}
+def run_query(lake: Lake, sql: str, as_of: Target | None = None) -> pa.Table:
+    """Run DuckDB `sql` with the lake tables it names visible as `namespace.table`, each read
+    as of `as_of` (a snapshot id, a Delta version or a timestamp) when given."""
+    known = set(lake.names())
+    named = sorted({f"{a}.{b}" for a, b in IDENTIFIER.findall(sql) if f"{a}.{b}" in known})
+    if as_of is not None and not named:
+        raise EcomlakeError("--as-of needs a query that names a lake table")
     con = duckdb.connect()
     try:
-        for namespace, table in sorted(named):
-            arrow = catalog.load_table((namespace, table)).scan().to_arrow()
-            con.register(f"__{namespace}__{table}", arrow)
+        for name in named:
+            namespace, table = name.split(".")
+            con.register(f"__{namespace}__{table}", lake.table(name).scan(as_of))
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{namespace}"')
             con.execute(
                 f'CREATE VIEW "{namespace}"."{table}" AS SELECT * FROM "__{namespace}__{table}"'
@@ -56,24 +51,27 @@ def run_query(catalog: SqlCatalog, sql: str) -> pa.Table:
 @dataclass(frozen=True)
 class TableInfo:
     name: str
+    kind: str
     rows: int
-    snapshots: int
+    versions: int
     files: int
     last_commit: datetime | None
 
 
-def describe_tables(catalog: SqlCatalog) -> list[TableInfo]:
+def describe_tables(lake: Lake) -> list[TableInfo]:
     out = []
-    for namespace, name in lake_tables(catalog):
-        table = catalog.load_table((namespace, name))
-        snapshot = table.current_snapshot()
-        summary = snapshot.summary if snapshot is not None else None
-        rows = int(summary.get("total-records") or 0) if summary is not None else 0
-        files = int(summary.get("total-data-files") or 0) if summary is not None else 0
-        last = (
-            datetime.fromtimestamp(snapshot.timestamp_ms / 1000, UTC)
-            if snapshot is not None
-            else None
+    for name in lake.names():
+        table = lake.table(name)
+        history = table.history()
+        current = next((v for v in history if v.current), None)
+        out.append(
+            TableInfo(
+                name,
+                table.kind,
+                (current.rows or 0) if current else 0,
+                len(history),
+                table.files(),
+                max((v.committed_at for v in history), default=None),
+            )
         )
-        out.append(TableInfo(f"{namespace}.{name}", rows, len(table.snapshots()), files, last))
     return out

@@ -1,0 +1,131 @@
+"""`ecomlake etl` and `ecomlake lake maintain`: the Spark jobs (in the spark environment),
+with a progress bar fed by the job's step lines and its log in the data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ecomlake.cli.app import app, console, settings
+from ecomlake.cli.lake import lake_app
+from ecomlake.config import Settings, runtime_python
+from ecomlake.errors import EcomlakeError
+
+SPARK_PYTHON = runtime_python("spark")
+STEP, TOTAL, REPORT = "STEP ", "TOTAL ", "REPORT "  # the job's stdout protocol (job.py)
+
+
+def run_spark_job(cfg: Settings, module: str, args: list[str], what: str) -> dict[str, Any]:
+    """Run `python -m module args` in the spark environment; return its REPORT."""
+    if not SPARK_PYTHON.exists():
+        raise EcomlakeError("the spark environment is missing: run `make setup`")
+    cfg.logs_dir.mkdir(parents=True, exist_ok=True)
+    log_path = cfg.logs_dir / f"{module.rsplit('.', 1)[-1]}.log"
+    env = dict(os.environ, SPARK_LOCAL_IP=os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"))
+    env["ECOMLAKE_DATA_DIR"] = str(cfg.data_dir)
+    report: dict[str, Any] = {}
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with log_path.open("w") as log, Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(f"{what}: starting Spark", total=None)
+        job = subprocess.Popen(
+            [str(SPARK_PYTHON), "-m", module, *args],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=env,
+        )
+        assert job.stdout is not None
+        for line in job.stdout:
+            if line.startswith(TOTAL):
+                bar.update(task, total=int(line[len(TOTAL) :]))
+            elif line.startswith(STEP):
+                bar.update(task, advance=1, description=f"{what}: {line[len(STEP) :].strip()}")
+            elif line.startswith(REPORT):
+                report = json.loads(line[len(REPORT) :])
+        job.wait()
+    if job.returncode != 0:
+        raise EcomlakeError(f"{what} failed (exit {job.returncode}): {_last_error(log_path)}")
+    return report
+
+
+def _last_error(log_path: Path) -> str:
+    lines = log_path.read_text(errors="replace").splitlines()
+    errors = [line for line in lines if line.startswith("error:")]
+    if errors:
+        return errors[-1].removeprefix("error: ") + f" (log: {log_path})"
+    return f"see {log_path}"
+
+
+@app.command()
+def etl(
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild the curated tables from scratch.")
+    ] = False,
+    master: Annotated[
+        str | None, typer.Option(help="Spark master, e.g. spark://host:7077 (default: local[*]).")
+    ] = None,
+) -> None:
+    """raw.events (Iceberg) -> curated Delta tables: events, sessions, orders, order_items,
+    customers, currency_rates.
+
+    Incremental by default: only the raw snapshots committed since the last run are read; a
+    run with nothing new changes nothing.
+    """
+    cfg = settings()
+    args = ["--full-refresh"] * full_refresh + (["--master", master] if master else [])
+    report = run_spark_job(cfg, "ecomlake.batch.job", args, "etl")
+    print_etl_report(report)
+
+
+def print_etl_report(report: dict[str, Any]) -> None:
+    mode = report.get("mode", "?")
+    if mode == "empty":
+        console.print("raw.events has no snapshot yet: nothing to do")
+        return
+    if mode == "up-to-date":
+        console.print(f"curated tables already include raw snapshot {report['snapshot']}")
+    else:
+        console.print(
+            f"[green]✓[/] {mode} run: {report['new_rows']:,} raw rows read, "
+            f"up to snapshot {report['snapshot']}"
+        )
+    table = Table("curated table", "rows")
+    for name, rows in report.get("rows", {}).items():
+        table.add_row(f"curated.{name}", f"{rows:,}")
+    console.print(table)
+
+
+@lake_app.command("maintain")
+def maintain(
+    retain_hours: Annotated[
+        float | None,
+        typer.Option(min=0, help="Expire snapshots / vacuum files older than this (hours)."),
+    ] = None,
+) -> None:
+    """Compact small files (Iceberg rewrite_data_files, Delta OPTIMIZE), expire old snapshots,
+    remove orphan files and VACUUM Delta. Safe while the stream job writes: a commit that
+    conflicts is retried."""
+    cfg = settings()
+    args = ["--retain-hours", str(retain_hours)] if retain_hours is not None else []
+    report = run_spark_job(cfg, "ecomlake.batch.maintain", args, "maintain")
+    table = Table("table", "files before", "files after", "snapshots expired", "note")
+    for row in report.get("tables", []):
+        table.add_row(
+            row["table"],
+            str(row["files_before"]),
+            str(row["files_after"]),
+            str(row.get("expired", "-")),
+            row.get("note", ""),
+        )
+    console.print(table)
+    if report.get("failed"):
+        sys.exit(1)
