@@ -53,10 +53,15 @@ setup: $(VENV)/.synced $(foreach r,$(PY_RUNTIMES),.venvs/$(r)/.synced) $(foreach
 demo: setup ## Kafka, 100k generated events, Flink stream into Iceberg, counts per layer
 	$(BIN)/ecomlake demo
 
+# The Spark transforms' unit tests run in the spark environment (pyspark is not in the core one).
+SPARK_PYTEST := PYARROW_IGNORE_TIMEZONE=1 SPARK_LOCAL_IP=127.0.0.1 .venvs/spark/bin/python -m pytest -p no:cacheprovider tests/spark
+
 test: setup lint ## Lint, then run the whole test suite (unit + integration against real engines)
+	$(SPARK_PYTEST) $(PYTEST_ARGS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: setup ## Unit tests only
+	$(SPARK_PYTEST) $(PYTEST_ARGS)
 	$(BIN)/pytest -m unit $(PYTEST_ARGS)
 
 test-integration: setup ## Integration tests only (start their own Kafka broker)

@@ -13,21 +13,14 @@ Usage: spark_peer.py TOPIC  (settings from ECOMLAKE_*). Prints "seconds N rows M
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
+from ecomlake.batch.schema import spark_type
 from ecomlake.config import load_settings
 from ecomlake.stream.rows import EVENT_COLUMNS, REJECTED_COLUMNS, process
-
-
-def spark_type(flink: str) -> str:
-    """A Flink SQL type from rows.py as a Spark DDL type."""
-    kind = flink.replace("TIMESTAMP(3)", "TIMESTAMP_NTZ").replace("ROW<", "STRUCT<")
-    return re.sub(r"(\w+) (STRING|INT|DECIMAL)", r"\1: \2", kind) if "STRUCT" in kind else kind
-
 
 NAMES = ["ok"] + [n for n, _ in EVENT_COLUMNS] + [f"r_{n}" for n, _ in REJECTED_COLUMNS]
 

@@ -65,24 +65,41 @@ class EtlReport:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def raw_snapshots(spark: SparkSession) -> tuple[int | None, set[int]]:
-    """The current snapshot of raw.events and its ancestors (what an incremental read needs)."""
-    rows = spark.sql(
-        f"SELECT snapshot_id, is_current_ancestor, made_current_at FROM {RAW_EVENTS}.history"
-    ).collect()
-    ancestors = [r for r in rows if r.is_current_ancestor]
-    if not ancestors:
-        return None, set()
-    current = max(ancestors, key=lambda r: r.made_current_at).snapshot_id
-    return int(current), {int(r.snapshot_id) for r in ancestors}
+def raw_history(spark: SparkSession) -> list[int]:
+    """raw.events' current snapshot and its ancestors, oldest first (the parent chain: a
+    rollback leaves newer snapshots in the metadata but not in this list)."""
+    refs = spark.sql(f"SELECT snapshot_id FROM {RAW_EVENTS}.refs WHERE name = 'main'").collect()
+    if not refs:
+        return []
+    parents = {
+        int(r.snapshot_id): r.parent_id
+        for r in spark.sql(f"SELECT snapshot_id, parent_id FROM {RAW_EVENTS}.snapshots").collect()
+    }
+    chain: list[int] = []
+    snapshot: int | None = int(refs[0].snapshot_id)
+    while snapshot is not None and snapshot in parents:  # expired ancestors end the chain
+        chain.append(snapshot)
+        parent = parents[snapshot]
+        snapshot = int(parent) if parent is not None else None
+    return chain[::-1]
 
 
-def absorbed_snapshot(spark: SparkSession, root: Path) -> int | None:
-    """The oldest mark over the curated tables (None when any table is missing)."""
+def absorbed_snapshot(spark: SparkSession, root: Path, history: list[int]) -> int | None:
+    """The raw snapshot every curated table has absorbed: the oldest of their marks in
+    raw.events' history (ids are random numbers: order comes from the history). None when a
+    table is missing or a mark has left the history (rolled back or expired)."""
+    position = {snapshot: i for i, snapshot in enumerate(history)}
     marks = [delta.table_snapshot(spark, root, t) for t in CURATED_TABLES]
-    if any(m is None for m in marks):
+    if any(m is None or m not in position for m in marks):
+        lost = [m for m in marks if m is not None and m not in position]
+        if lost:
+            log.warning(
+                "raw.events snapshot %s (last processed) is no longer in its history "
+                "(rolled back or expired): rebuilding in full",
+                lost[0],
+            )
         return None
-    return min(m for m in marks if m is not None)
+    return min((m for m in marks if m is not None), key=position.__getitem__)
 
 
 def _maybe_crash(table: CuratedTable) -> None:
@@ -102,20 +119,14 @@ class Etl:
     def run(self, full_refresh: bool = False) -> EtlReport:
         if not self.spark.catalog.tableExists(RAW_EVENTS):
             raise EcomlakeError("raw.events does not exist yet: run the stream job first")
-        current, ancestors = raw_snapshots(self.spark)
-        if current is None:
+        history = raw_history(self.spark)
+        if not history:
             return EtlReport("empty")
-        done = None if full_refresh else absorbed_snapshot(self.spark, self.root)
+        current = history[-1]
+        done = None if full_refresh else absorbed_snapshot(self.spark, self.root, history)
         if done == current:
             log.info("curated tables are up to date with raw.events snapshot %s", current)
             return self._report(EtlReport("up-to-date", current, done))
-        if done is not None and done not in ancestors:
-            log.warning(
-                "raw.events snapshot %s (last processed) is no longer in its history "
-                "(rolled back or expired): rebuilding in full",
-                done,
-            )
-            done = None
         mode = "full" if done is None else "incremental"
         log.info("%s run up to raw.events snapshot %s", mode, current)
         metadata = commit_metadata(current, mode)

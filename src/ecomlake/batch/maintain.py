@@ -44,7 +44,7 @@ def retried(what: str, action: Callable[[], T]) -> T:
             result = action()
             log.info("%s: %.1f s", what, time.monotonic() - started)
             return result
-        except Exception as exc:  # noqa: BLE001  (Py4J wraps the JVM's exception types)
+        except Exception as exc:
             text = str(exc)
             if attempt == ATTEMPTS or not any(m in text for m in CONFLICT_MARKERS):
                 raise
@@ -73,9 +73,10 @@ def _keep_since(spark: SparkSession, settings: Settings, name: str, cutoff: date
     """Never expire the raw snapshot the curated tables were built from."""
     if name != "raw.events":
         return cutoff
-    from ecomlake.batch.etl import absorbed_snapshot
+    from ecomlake.batch.etl import absorbed_snapshot, raw_history
 
-    mark = absorbed_snapshot(spark, settings.lake.curated_dir(settings.data_dir))
+    root = settings.lake.curated_dir(settings.data_dir)
+    mark = absorbed_snapshot(spark, root, raw_history(spark))
     if mark is None:
         return cutoff
     row = spark.sql(
@@ -135,9 +136,7 @@ def _delta_files(spark: SparkSession, path: str) -> int:
     return int(spark.sql(f"DESCRIBE DETAIL delta.`{path}`").first().numFiles)
 
 
-def maintain_delta(
-    spark: SparkSession, path: str, name: str, retain_h: float
-) -> dict[str, Any]:
+def maintain_delta(spark: SparkSession, path: str, name: str, retain_h: float) -> dict[str, Any]:
     before = _delta_files(spark, path)
     retried(f"{name} OPTIMIZE", lambda: spark.sql(f"OPTIMIZE delta.`{path}`").collect())
     stored = _parquet_files(path)  # VACUUM itself reports no count
@@ -165,7 +164,7 @@ def maintain(spark: SparkSession, settings: Settings, retain_h: float) -> dict[s
     for name in icebergs:
         try:
             report["tables"].append(maintain_iceberg(spark, settings, name, now, retain_h))
-        except Exception as exc:  # noqa: BLE001  (report the table and carry on with the rest)
+        except Exception as exc:
             log.error("%s: maintenance failed: %s", name, str(exc).splitlines()[0])
             report["failed"] = True
             report["tables"].append(

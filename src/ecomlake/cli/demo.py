@@ -1,18 +1,21 @@
 """`ecomlake demo`: the end-to-end main job as far as the platform goes today.
 
-Kafka -> generated shopper events -> the Flink stream job until idle -> counts per layer,
-reconciled with the generator's ground truth, and the live metrics, read with `ecomlake query`.
+Kafka -> generated shopper events -> the Flink stream job until idle -> the Spark ETL into the
+curated Delta tables -> counts per layer and revenue per day, reconciled with the generator's
+ground truth, and the live metrics, all read with `ecomlake query`.
 """
 
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from ecomlake.cli.app import app, console, settings
+from ecomlake.cli.etl import etl
 from ecomlake.cli.generate import _run_with_progress, print_summary
 from ecomlake.cli.stream import stream
 from ecomlake.config import Settings
@@ -32,6 +35,16 @@ SELECT (SELECT count(*) FROM raw.events) AS lake_events,
 REASONS_SQL = (
     "SELECT split_part(reason, ':', 1) AS reason, count(*) AS messages "
     "FROM raw.events_rejected GROUP BY 1 ORDER BY 2 DESC"
+)
+CURATED_SQL = """
+SELECT (SELECT count(*) FROM curated.events) AS curated_events,
+       (SELECT count(*) FROM curated.sessions) AS sessions,
+       (SELECT count(*) FROM curated.customers) AS customers
+"""
+ORDERS_SQL = (
+    "SELECT CAST(order_date AS VARCHAR) AS day, count(*) AS orders, "
+    "sum(order_total_base) AS gross_usd, sum(refunded_base) AS refunded_usd "
+    "FROM curated.orders GROUP BY 1 ORDER BY 1"
 )
 LIVE_SQL = (
     "SELECT country_code, sum(events)::BIGINT AS events, sum(orders)::BIGINT AS orders, "
@@ -56,6 +69,10 @@ def _query(cfg: Settings, sql: str) -> list[dict[str, Any]]:
 
     rows: list[dict[str, Any]] = run_query(Lake(cfg), sql).to_pylist()
     return rows
+
+
+def _cents(amount: object) -> int:
+    return int(Decimal(str(amount)) * 100)
 
 
 def _show(rows: list[dict[str, Any]], title: str) -> None:
@@ -96,9 +113,13 @@ def demo(
     console.rule("[bold]3. Stream into the lake (Flink -> Iceberg)")
     stream(stop_after_idle=3.0)
 
-    console.rule("[bold]4. Counts per layer, reconciled")
+    console.rule("[bold]4. Batch ETL into the curated layer (Spark -> Delta)")
+    etl(full_refresh=False, master=None)
+
+    console.rule("[bold]5. Counts per layer, reconciled")
     m = result.manifest
     [lake] = _query(cfg, LAYERS_SQL)
+    [curated] = _query(cfg, CURATED_SQL)
     checks = [
         ("messages produced", m["total_events"], None),
         ("valid events (manifest) -> raw.events", m["valid_events"], lake["lake_events"]),
@@ -110,7 +131,20 @@ def demo(
             m["total_events"] - m["invalid_events"] - lake["lake_events"],
         ),
         ("crawler events (flagged is_bot)", m["bot_events"], lake["bot_events"]),
+        ("raw.events -> curated.events", lake["lake_events"], curated["curated_events"]),
     ]
+    orders = _query(cfg, ORDERS_SQL)
+    found_days = {row["day"]: row for row in orders}
+    for day, truth in m["by_day"].items():
+        row = found_days.get(day, {"orders": 0, "gross_usd": 0})
+        checks.append((f"orders on {day} -> curated.orders", truth["orders"], row["orders"]))
+        checks.append(
+            (
+                f"gross revenue on {day}, USD cents",
+                _cents(truth["gross_revenue"]),
+                _cents(row["gross_usd"]),
+            )
+        )
     table = Table("layer", "expected", "found", "")
     for name, expected, found in checks:
         ok = found is None or found == expected
@@ -119,6 +153,8 @@ def demo(
             "[green]✓[/]" if ok else "[red]✗[/]",
         )  # fmt: skip
     console.print(table)
+    _show(orders, "revenue per day (curated.orders, USD)")
+    _show([curated], "curated layer (Delta)")
     _show(_query(cfg, REASONS_SQL), "dead letters by reason (raw.events_rejected)")
     _show(_query(cfg, LIVE_SQL), "live 1-minute metrics, top countries (live.metrics_minute)")
     console.print(
@@ -128,8 +164,8 @@ def demo(
     if any(found is not None and found != expected for _, expected, found in checks):
         raise EcomlakeError("the lake does not reconcile with the generator's manifest")
     console.print(
-        "\nnext: [bold]ecomlake lake tables[/]; "
-        '[bold]ecomlake query "SELECT event_type, count(*) FROM raw.events GROUP BY 1"[/]; '
+        "\nnext: [bold]ecomlake lake tables[/]; [bold]ecomlake lake history curated.orders[/]; "
+        '[bold]ecomlake query "SELECT event_type, count(*) FROM curated.events GROUP BY 1"[/]; '
         "more events with [bold]ecomlake generate[/] then [bold]ecomlake stream[/] "
         "(it resumes where it stopped); stop with [bold]ecomlake down[/]"
     )
