@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
         emit(f"{TOTAL_PREFIX}{len(STEPS)}")
         spark = create_session(settings, args.master)
+        emit("READY")
         try:
             etl = Etl(spark, settings, step=lambda name: emit(STEP_PREFIX + name))
             report = etl.run(full_refresh=args.full_refresh)

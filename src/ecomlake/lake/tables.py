@@ -171,7 +171,11 @@ class DeltaLakeTable:
         out = []
         for entry in sorted(table.history(), key=lambda h: int(h["version"])):
             metrics = entry.get("operationMetrics") or {}
-            written = metrics.get("numOutputRows") or metrics.get("numTargetRowsInserted")
+            written = (  # Spark WRITE, Spark MERGE, delta-rs
+                metrics.get("numOutputRows")
+                or metrics.get("numTargetRowsInserted")
+                or metrics.get("num_added_rows")
+            )
             updated = metrics.get("numTargetRowsUpdated")
             deleted = metrics.get("numTargetRowsDeleted")
             parts = [f"+{int(written):,} rows"] if written not in (None, "0", 0) else []

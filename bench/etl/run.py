@@ -1,0 +1,150 @@
+"""ETL benchmark: `ecomlake etl` (Spark, local[*]) over 1M and 5M raw events.
+
+For each size, in a fresh data folder: raw.events is filled (bench/etl/load.py: the stream
+job's row code, 100k-row commits), then
+1. full refresh: every curated table rebuilt from all of raw.events;
+2. incremental: 5% more events (2.4 hours after the first load) appended in new snapshots,
+   then the ETL reads only those;
+3. no-op: a rerun with nothing new.
+Wall time is the whole job process (JVM and Spark session start included); the job's step
+lines give the time per step, and the session start-up is reported apart. Peak RSS is the
+job's process tree (driver JVM and Python), sampled every 0.5 s.
+
+    make bench
+    .venv/bin/python -m bench.etl.run --sizes 1000000,5000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.etl.load import WINDOW_END, load
+from bench.stream.run import tree_rss_mb
+from ecomlake.config import REPO_ROOT, load_settings, runtime_python
+from ecomlake.lake.catalog import open_catalog
+
+console = Console()
+RESULTS = REPO_ROOT / "bench" / "etl" / "results"
+SPARK_PYTHON = runtime_python("spark")
+
+
+def timed_job(data: Path, *args: str) -> dict[str, Any]:
+    """Run the ETL job; wall time, seconds per step (from its step lines), peak RSS."""
+    env = dict(os.environ, ECOMLAKE_DATA_DIR=str(data), SPARK_LOCAL_IP="127.0.0.1")
+    started = time.monotonic()
+    job = subprocess.Popen(
+        [str(SPARK_PYTHON), "-m", "ecomlake.batch.job", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    peak = 0.0
+
+    def sample() -> None:
+        nonlocal peak
+        while job.poll() is None:
+            peak = max(peak, tree_rss_mb(job.pid))
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    steps: dict[str, float] = {}
+    report: dict[str, Any] = {}
+    last = started
+    assert job.stdout is not None
+    for line in job.stdout:
+        now = time.monotonic()
+        if line.startswith("READY"):
+            steps["session start"] = round(now - last, 1)
+        elif line.startswith("STEP "):
+            steps[line[5:].strip()] = round(now - last, 1)
+        elif line.startswith("REPORT "):
+            report = json.loads(line[7:])
+        else:
+            continue
+        last = now
+    job.wait()
+    sampler.join()
+    if job.returncode != 0:
+        raise SystemExit(f"ETL job failed (exit {job.returncode}) in {data}")
+    wall = time.monotonic() - started
+    rows = report.get("new_rows", 0)
+    return {
+        "mode": report.get("mode"),
+        "rows_read": rows,
+        "wall_s": round(wall, 1),
+        "events_per_s": round(rows / wall) if rows else 0,
+        "steps_s": steps,
+        "peak_rss_mb": round(peak),
+        "curated_rows": report.get("rows", {}),
+    }
+
+
+def bench_size(size: int) -> dict[str, Any]:
+    data = Path(tempfile.mkdtemp(prefix=f"ecomlake-bench-etl-{size}-"))
+    try:
+        catalog = open_catalog(load_settings(data_dir=data))
+        with console.status(f"loading {size:,} events into raw.events..."):
+            started = time.monotonic()
+            rows = load(catalog, data, size, WINDOW_END, seed=1)
+            console.print(f"raw.events: {rows:,} rows in {time.monotonic() - started:.0f} s")
+        out: dict[str, Any] = {"events": size, "raw_rows": rows}
+        with console.status("full refresh..."):
+            out["full"] = timed_job(data, "--full-refresh")
+        console.print(f"full refresh: {out['full']}")
+        extra = size // 20
+        with console.status(f"loading {extra:,} more events..."):
+            load(catalog, data, extra, WINDOW_END + timedelta(hours=2.4), seed=2)
+        with console.status("incremental..."):
+            out["incremental"] = timed_job(data)
+        console.print(f"incremental: {out['incremental']}")
+        with console.status("no-op rerun..."):
+            out["noop"] = timed_job(data)
+        return out
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000000,5000000", help="events, comma list")
+    args = parser.parse_args()
+    out: dict[str, Any] = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "runs": [],
+    }
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        out["runs"].append(bench_size(size))
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
+    table = Table("events", "run", "rows read", "wall (s)", "events/s", "peak RSS (MB)", "target")
+    for run in out["runs"]:
+        for mode in ("full", "incremental", "noop"):
+            r = run[mode]
+            target = "<= 90 s at 5M" if mode == "full" else ""
+            table.add_row(
+                f"{run['events']:,}", mode, f"{r['rows_read']:,}", str(r["wall_s"]),
+                f"{r['events_per_s']:,}", f"{r['peak_rss_mb']:,}", target,
+            )  # fmt: skip
+    console.print(table)
+    console.print(f"written {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
