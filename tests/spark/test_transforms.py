@@ -36,7 +36,7 @@ def test_pii_is_pseudonymized(spark: SparkSession) -> None:
     rows = [
         raw_row(1, event_type="user_signup", email=" Ann@Example.com ", user_id="U1"),
         raw_row(2, ip="2001:DB8:85a3:8d3:1319:8a2e:370:7348"),
-        raw_row(3, ip="not-an-ip"),
+        raw_row(3, ip="unknown"),
     ]
     out = clean_events(raw_frame(spark, rows), SALT)
     assert "email" not in out.columns and "ip" not in out.columns

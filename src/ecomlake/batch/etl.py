@@ -41,7 +41,6 @@ from ecomlake.batch.transforms import (
     clean_events,
     curate_events,
     currency_rates,
-    deduplicate,
     identity_links,
 )
 from ecomlake.config import Settings
@@ -151,27 +150,33 @@ class Etl:
             gap_min=b.session_gap_min,
             bot_min_events=b.bot_min_events,
             bot_max_mean_gap_s=b.bot_max_mean_gap_s,
+            partitions=b.shuffle_partitions,
         )
 
     def _base(self, raw: DataFrame) -> DataFrame:
-        return deduplicate(clean_events(raw, self.settings.batch.pii_salt))
+        return clean_events(raw, self.settings.batch.pii_salt)
 
     def _write(self, table: CuratedTable, frame: DataFrame) -> None:
         delta.overwrite(frame, self.root, table)
         self.step(table.name)
         _maybe_crash(table)
 
+    def _raw_rows(self, snapshot: int) -> int:
+        row = self.spark.sql(
+            f"SELECT summary['total-records'] AS n FROM {RAW_EVENTS}.snapshots "
+            f"WHERE snapshot_id = {snapshot}"
+        ).first()
+        return int(row.n) if row is not None and row.n is not None else 0
+
     def _full(self, current: int) -> EtlReport:
         raw = self.spark.read.option("snapshot-id", str(current)).table(RAW_EVENTS)
-        base = self._base(raw)
-        events = self._curate(base).persist(StorageLevel.MEMORY_AND_DISK)
-        report = EtlReport("full", current, new_rows=events.count())
+        report = EtlReport("full", current, new_rows=self._raw_rows(current))
         self.step("read")
-        self._write(EVENTS, events)
-        events = delta.read(self.spark, self.root, EVENTS)  # derive from what landed
+        self._write(EVENTS, self._curate(self._base(raw)))
+        # The other tables derive from what landed (columnar reads of the columns they use).
+        events = delta.read(self.spark, self.root, EVENTS)
         self._write(SESSIONS, build_sessions(events))
-        orders = build_orders(events)
-        self._write(ORDERS, orders)
+        self._write(ORDERS, build_orders(events))
         self._write(ORDER_ITEMS, build_order_items(events, self.rates))
         self._write(CUSTOMERS, build_customers(events, delta.read(self.spark, self.root, ORDERS)))
         self._write(CURRENCY_RATES, self.rates)
@@ -185,85 +190,99 @@ class Etl:
         _maybe_crash(table)
 
     def _incremental(self, done: int, current: int, metadata: str) -> EtlReport:
-        spark = self.spark
+        spark, keep = self.spark, StorageLevel.MEMORY_AND_DISK
         new_raw = (
             spark.read.format("iceberg")
             .option("start-snapshot-id", str(done))
             .option("end-snapshot-id", str(current))
             .load(RAW_EVENTS)
         )
-        new = self._base(new_raw).persist(StorageLevel.MEMORY_AND_DISK)
+        new = self._base(new_raw).persist(keep)
         report = EtlReport("incremental", current, done, new_rows=new.count())
         existing = delta.read(spark, self.root, EVENTS)
-        existing_base = existing.withColumn("ua_bot", F.col("bot_rule") == "user_agent").select(
+
+        # Who is affected: every device of every person with a new event (a new login can
+        # pull a device's whole history into a user). Small frames: broadcast them.
+        narrow = ["anonymous_id", "user_id", "event_time", "event_id"]
+        links = identity_links(
+            existing.where(F.col("user_id").isNotNull()).select(*narrow)
+            .unionByName(new.select(*narrow))
+        ).persist(keep)  # fmt: skip
+        new_users = new.where(F.col("user_id").isNotNull()).select(
+            F.col("user_id").alias("linked_user_id")
+        )
+        touched = (
+            new.select("anonymous_id")
+            .unionByName(
+                links.join(new_users, "linked_user_id", "left_semi").select("anonymous_id")
+            )
+            .distinct()
+        )
+        persons = (
+            touched.join(F.broadcast(links), "anonymous_id", "left")
+            .select(F.coalesce("linked_user_id", "anonymous_id").alias("person_id"))
+            .distinct()
+            .persist(keep)
+        )
+        devices = (
+            persons.select(F.col("person_id").alias("anonymous_id"))
+            .unionByName(
+                links.join(
+                    F.broadcast(persons.withColumnRenamed("person_id", "linked_user_id")),
+                    "linked_user_id",
+                    "left_semi",
+                ).select("anonymous_id")
+            )
+            .distinct()
+            .persist(keep)
+        )
+        mine = existing.join(F.broadcast(devices), "anonymous_id", "left_semi")
+        old_persons = mine.select("person_id").distinct().persist(keep)
+        existing_base = mine.withColumn("ua_bot", F.col("bot_rule") == "user_agent").select(
             *BASE_COLUMNS
         )
-        everything = deduplicate(existing_base.unionByName(new)).persist(
-            StorageLevel.MEMORY_AND_DISK
-        )
-        # Who is affected: people with a new event, and every device of theirs.
-        links = identity_links(everything)
-        person_of = (
-            everything.select("anonymous_id")
-            .distinct()
-            .join(links, "anonymous_id", "left")
-            .select("anonymous_id", F.coalesce("linked_user_id", "anonymous_id").alias("pid"))
-        )
-        touched = new.select("anonymous_id").unionByName(
-            links.join(new.select(F.col("user_id").alias("linked_user_id")).distinct(),
-                       "linked_user_id").select("anonymous_id")
-        ).distinct()  # fmt: skip
-        persons = person_of.join(touched, "anonymous_id").select("pid").distinct()
-        devices = person_of.join(persons, "pid").select("anonymous_id")
-        work = self._curate(everything.join(devices, "anonymous_id", "left_semi")).persist(
-            StorageLevel.MEMORY_AND_DISK
-        )
+        work = self._curate(existing_base.unionByName(new)).persist(keep)
         self.step("read")
+
         # Events: only rows that are new or whose derived columns changed.
         derived = ["person_id", "session_id", "is_bot", "bot_rule"]
-        before = existing.select("event_id", *[F.col(c).alias(f"_old_{c}") for c in derived])
+        before = mine.select("event_id", *[F.col(c).alias(f"_old_{c}") for c in derived])
         same = " AND ".join(f"(`{c}` <=> `_old_{c}`)" for c in derived)
         changed = (
             work.join(before, "event_id", "left")
             .where(f"_old_person_id IS NULL OR NOT ({same})")
             .select(*work.columns)
         )
-        old_persons = (
-            existing.join(devices, "anonymous_id", "left_semi").select("person_id").distinct()
-        )
         self._upsert(EVENTS, changed, metadata)
 
+        everyone = old_persons.unionByName(persons).distinct()
         sessions = build_sessions(work)
         old_sessions = delta.read(spark, self.root, SESSIONS).join(
-            old_persons.unionByName(persons.select(F.col("pid").alias("person_id"))),
-            "person_id",
-            "left_semi",
+            F.broadcast(everyone), "person_id", "left_semi"
         )
         stale = old_sessions.join(sessions, "session_id", "left_anti")
         self._upsert(SESSIONS, sessions, metadata, stale)
 
         # Orders of the affected people, and orders that got a new refund.
-        current_events = delta.read(spark, self.root, EVENTS)
         order_ids = (
             work.where(F.col("order_id").isNotNull())
             .select("order_id")
             .unionByName(new.where(F.col("order_id").isNotNull()).select("order_id"))
             .distinct()
         )
-        order_events = current_events.join(order_ids, "order_id", "left_semi").persist(
-            StorageLevel.MEMORY_AND_DISK
+        order_events = (
+            delta.read(spark, self.root, EVENTS)
+            .join(F.broadcast(order_ids), "order_id", "left_semi")
+            .persist(keep)
         )
         orders = build_orders(order_events)
         self._upsert(ORDERS, orders, metadata)
         self._upsert(ORDER_ITEMS, build_order_items(order_events, self.rates), metadata)
 
-        customers = build_customers(
-            work,
-            orders.join(persons.withColumnRenamed("pid", "person_id"), "person_id", "left_semi"),
-        )
+        customers = build_customers(work, orders.join(persons, "person_id", "left_semi"))
         stale_people = old_persons.join(customers, "person_id", "left_anti")
         self._upsert(CUSTOMERS, customers, metadata, stale_people)
         self._upsert(CURRENCY_RATES, self.rates, metadata)
-        for frame in (new, everything, work, order_events):
+        for frame in (new, links, persons, devices, old_persons, work, order_events):
             frame.unpersist()
         return report

@@ -1,9 +1,9 @@
 """The curated layer's logic as pure DataFrame -> DataFrame functions (no I/O, no session).
 
-Order of application (see `job.py`):
+Order of application (see `etl.py`):
 
-    raw.events -> clean_events -> deduplicate -> stitch(identity_links) -> sessionize
-               -> flag_bots -> with_value_base = curated.events
+    raw.events -> clean_events -> stitch(identity_links) -> [cluster by person] -> deduplicate
+               -> sessionize -> flag_bots -> with_value_base = curated.events  (curate_events)
     curated.events -> build_sessions, build_orders, build_order_items, build_customers
 """
 
@@ -58,12 +58,11 @@ def currency_rates(spark: SparkSession) -> DataFrame:
 
 
 def truncate_ip(ip: Column) -> Column:
-    """IPv4 to its /24 (a.b.c.0); IPv6 to its /48 (first three groups)."""
-    v4 = F.regexp_extract(ip, r"^(\d+\.\d+\.\d+)\.\d+$", 1)
-    v6 = F.regexp_extract(ip, r"^([0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}):", 1)
+    """IPv4 to its /24 (a.b.c.0); IPv6 to its /48 (first three groups). The contract has
+    validated the address already: string functions suffice (no regex per row)."""
     return (
-        F.when(v4 != "", F.concat(v4, F.lit(".0")))
-        .when(v6 != "", F.concat(F.lower(v6), F.lit("::")))
+        F.when(ip.contains(":"), F.concat(F.lower(F.substring_index(ip, ":", 3)), F.lit("::")))
+        .when(ip.contains("."), F.concat(F.substring_index(ip, ".", 3), F.lit(".0")))
         .otherwise(F.lit(None).cast("string"))
     )
 
@@ -83,9 +82,14 @@ def clean_events(raw: DataFrame, salt: str) -> DataFrame:
     return raw.select(*[derived.get(c, F.col(c)).alias(c) for c in BASE_COLUMNS])
 
 
-def deduplicate(events: DataFrame) -> DataFrame:
-    """One row per event_id: the first copy ingested (then the lowest Kafka position)."""
-    first = Window.partitionBy("event_id").orderBy("ingest_time", "kafka_partition", "kafka_offset")
+def deduplicate(events: DataFrame, within: str | None = None) -> DataFrame:
+    """One row per event_id: the first copy ingested (then the lowest Kafka position).
+
+    `within` names a column every copy of an event shares (a re-send is an exact copy, so its
+    person too): the window then needs no shuffle of its own on a frame clustered by it.
+    """
+    keys = [within, "event_id"] if within else ["event_id"]
+    first = Window.partitionBy(*keys).orderBy("ingest_time", "kafka_partition", "kafka_offset")
     return events.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
 
 
@@ -103,9 +107,10 @@ def identity_links(events: DataFrame) -> DataFrame:
 
 
 def stitch(events: DataFrame, links: DataFrame) -> DataFrame:
-    """person_id: the device's linked user_id, else the event's user_id, else the device."""
+    """person_id: the device's linked user_id, else the event's user_id, else the device.
+    The links are one row per identified device: small enough to broadcast."""
     return (
-        events.join(links, "anonymous_id", "left")
+        events.join(F.broadcast(links), "anonymous_id", "left")
         .withColumn("person_id", F.coalesce("linked_user_id", "user_id", "anonymous_id"))
         .drop("linked_user_id")
     )
@@ -121,29 +126,31 @@ def _session_key(person: Column, start: Column) -> Column:
 
 def sessionize(events: DataFrame, gap_min: float) -> DataFrame:
     """session_id from the person's own timeline: a new session after `gap_min` minutes without
-    an event (the client's session_id is kept as client_session_id but not trusted)."""
-    timeline = Window.partitionBy("person_id").orderBy("event_time", "event_id")
-    browsing = events.where(~F.col("event_type").isin(*SESSIONLESS))
-    gap = F.col("event_time").cast("double") - F.lag(F.col("event_time").cast("double")).over(
-        timeline
+    an event (the client's session_id is kept as client_session_id but not trusted). Refunds
+    are back-office events hours after the visit: they carry no session."""
+    sessionless = F.col("event_type").isin(*SESSIONLESS)
+    timeline = Window.partitionBy("person_id", "_sessionless").orderBy("event_time", "event_id")
+    seconds = F.col("event_time").cast("double")
+    gap = seconds - F.lag(seconds).over(timeline)
+    # The current session began at the latest time a session began: a running max over the
+    # same ordered window (no second sort).
+    began = F.max(F.when(F.col("_new") == 1, F.col("event_time"))).over(timeline)
+    return (
+        events.withColumn("_sessionless", sessionless)
+        .withColumn("_new", F.when(gap.isNull() | (gap > gap_min * 60), 1).otherwise(0))
+        .withColumn("_start", began)
+        .withColumn(
+            "session_id",
+            F.when(~F.col("_sessionless"), _session_key(F.col("person_id"), F.col("_start"))),
+        )
+        .drop("_new", "_start", "_sessionless")
     )
-    marked = browsing.withColumn(
-        "_new", F.when(gap.isNull() | (gap > gap_min * 60), 1).otherwise(0)
-    ).withColumn("_seq", F.sum("_new").over(timeline))
-    per_session = Window.partitionBy("person_id", "_seq")
-    sessions = marked.withColumn(
-        "session_id", _session_key(F.col("person_id"), F.min("event_time").over(per_session))
-    ).drop("_new", "_seq")
-    others = events.where(F.col("event_type").isin(*SESSIONLESS)).withColumn(
-        "session_id", F.lit(None).cast("string")
-    )
-    return sessions.unionByName(others)
 
 
 def flag_bots(events: DataFrame, min_events: int, max_mean_gap_s: float) -> DataFrame:
     """is_bot: a crawler user agent, or a session of at least `min_events` hits coming on
     average faster than `max_mean_gap_s` apart (no person reads pages that fast for long)."""
-    per_session = Window.partitionBy("session_id")
+    per_session = Window.partitionBy("person_id", "session_id")
     hits = F.count(F.lit(1)).over(per_session)
     span = F.max("event_time").over(per_session).cast("double") - F.min("event_time").over(
         per_session
@@ -188,21 +195,33 @@ def curate_events(
     gap_min: float,
     bot_min_events: int,
     bot_max_mean_gap_s: float,
+    partitions: int | None = None,
 ) -> DataFrame:
-    """Deduplicated base rows -> curated.events rows (all derivations, in column order)."""
+    """Base rows (copies allowed) -> curated.events rows, in column order.
+
+    One shuffle: rows are clustered by person once; dedup, sessions and the bot rule are
+    windows inside a person, so they reuse that clustering.
+    """
     stitched = stitch(base, identity_links(base))
-    sessions = sessionize(stitched, gap_min)
+    clustered = (
+        stitched.repartition(partitions, "person_id")
+        if partitions
+        else stitched.repartition("person_id")
+    )
+    unique = deduplicate(clustered, within="person_id")
+    sessions = sessionize(unique, gap_min)
     bots = flag_bots(sessions, bot_min_events, bot_max_mean_gap_s)
     return with_value_base(bots, rates).select(*EVENT_COLUMNS)
 
 
 def build_sessions(events: DataFrame) -> DataFrame:
     """One row per curated session (refunds excluded: they carry no session)."""
-    first = Window.partitionBy("session_id").orderBy("event_time", "event_id")
+    first = Window.partitionBy("person_id", "session_id").orderBy("event_time", "event_id")
     ranked = events.where(F.col("session_id").isNotNull()).withColumn(
         "_n", F.row_number().over(first)
     )
     opening = ranked.where("_n = 1").select(
+        "person_id",
         "session_id",
         F.col("page_url").alias("landing_page"),
         "device_type",
@@ -211,8 +230,7 @@ def build_sessions(events: DataFrame) -> DataFrame:
         F.col("client_session_id").alias("first_client_session_id"),
     )
     purchases = F.col("event_type") == "purchase"
-    stats = ranked.groupBy("session_id").agg(
-        F.first("person_id").alias("person_id"),
+    stats = ranked.groupBy("person_id", "session_id").agg(
         F.min("event_time").alias("session_start"),
         F.max("event_time").alias("session_end"),
         F.count(F.lit(1)).alias("events"),
@@ -225,7 +243,7 @@ def build_sessions(events: DataFrame) -> DataFrame:
         F.max("is_bot").alias("is_bot"),
     )
     return (
-        stats.join(opening, "session_id")
+        stats.join(opening, ["person_id", "session_id"])
         .withColumn("session_date", F.to_date("session_start"))
         .withColumn(
             "duration_s",
