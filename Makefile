@@ -76,9 +76,10 @@ fmt: setup ## Format and auto-fix
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness)
+bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness), ETL
 	$(BIN)/python -m bench.ingest.run
 	$(BIN)/python -m bench.stream.run
+	$(BIN)/python -m bench.etl.run
 
 # --- services ----------------------------------------------------------------------------------
 up: setup ## Start the local services (Kafka)
