@@ -51,6 +51,19 @@ def start_job(env: dict[str, str], topic: str, *args: str, log: Path) -> subproc
         )
 
 
+def start_live_generator(
+    env: dict[str, str], topic: str, manifest: Path, *extra: str
+) -> subprocess.Popen[bytes]:
+    """Real-time events at 1,500/s (2% malformed, 1% re-sends) until Ctrl-C; the manifest then
+    counts exactly what was sent."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "ecomlake", "generate", "--live", "--rate", "1500",
+         "--duration", "600", "--topic", topic, "--bad-ratio", "0.02", "--dup-ratio", "0.01",
+         "--manifest", str(manifest), "--quiet", *extra],
+        env=env,
+    )  # fmt: skip
+
+
 def run_cli(env: dict[str, str], *args: str, timeout: float = 900) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "ecomlake", *args],

@@ -5,8 +5,6 @@ once, every malformed one rejected, nothing lost or doubled."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
@@ -15,7 +13,14 @@ import pytest
 from ecomlake.config import Settings, load_settings
 from ecomlake.lake.tables import Lake
 from ecomlake.services.kafka import KafkaService
-from tests.integration.stream_helpers import counts, expected_counts, run_cli, start_job, stream_env
+from tests.integration.stream_helpers import (
+    counts,
+    expected_counts,
+    run_cli,
+    start_job,
+    start_live_generator,
+    stream_env,
+)
 from tests.integration.test_stream_crash import wait_for_commit_after
 
 
@@ -28,12 +33,7 @@ def test_maintain_during_the_stream_loses_nothing(
     env = stream_env(kafka_settings, data, topic)
     log = tmp_path / "stream.log"
     manifest_path = tmp_path / "manifest.json"
-    generator = subprocess.Popen(
-        [sys.executable, "-m", "ecomlake", "generate", "--live", "--rate", "1500",
-         "--duration", "600", "--topic", topic, "--bad-ratio", "0.02", "--dup-ratio", "0.01",
-         "--manifest", str(manifest_path), "--quiet"],
-        env=env,
-    )  # fmt: skip
+    generator = start_live_generator(env, topic, manifest_path)
     job = start_job(env, topic, "--stop-after-idle", "5", log=log)
     try:
         commit = None

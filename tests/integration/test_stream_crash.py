@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -24,7 +23,14 @@ from ecomlake.generator.money import to_usd
 from ecomlake.lake.catalog import open_catalog
 from ecomlake.services.kafka import KafkaService
 from tests.integration.kafka_read import read_topic
-from tests.integration.stream_helpers import counts, expected_counts, query, start_job, stream_env
+from tests.integration.stream_helpers import (
+    counts,
+    expected_counts,
+    query,
+    start_job,
+    start_live_generator,
+    stream_env,
+)
 
 LATENESS = timedelta(seconds=5)  # the default allowed lateness (watermark delay)
 
@@ -98,12 +104,7 @@ def test_kill_9_twice_then_exact(
     manifest_path = tmp_path / "manifest.json"
     # Real-time events (one producer, no late sessions: every event reaches the live windows),
     # until Ctrl-C after the crashes; the manifest then counts exactly what was sent.
-    generator = subprocess.Popen(
-        [sys.executable, "-m", "ecomlake", "generate", "--live", "--rate", "1500",
-         "--duration", "600", "--topic", topic, "--bad-ratio", "0.02", "--dup-ratio", "0.01",
-         "--late-ratio", "0", "--manifest", str(manifest_path), "--quiet"],
-        env=env,
-    )  # fmt: skip
+    generator = start_live_generator(env, topic, manifest_path, "--late-ratio", "0")
     try:
         commit = None
         for _ in range(2):

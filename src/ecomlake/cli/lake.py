@@ -99,7 +99,7 @@ def history(
     from ecomlake.lake.tables import Lake
 
     table = Lake(settings()).table(name)
-    versions = table.history()[-limit:]
+    versions = table.history(limit)
     label = "snapshot" if table.kind == "iceberg" else "version"
     out = Table(label, "committed (UTC)", "operation", "rows", "change", "")
     for v in versions:

@@ -62,16 +62,15 @@ def describe_tables(lake: Lake) -> list[TableInfo]:
     out = []
     for name in lake.names():
         table = lake.table(name)
-        history = table.history()
-        current = next((v for v in history if v.current), None)
+        newest = table.history(limit=1)
         out.append(
             TableInfo(
                 name,
                 table.kind,
-                (current.rows or 0) if current else 0,
-                len(history),
+                table.rows(),
+                table.versions(),
                 table.files(),
-                max((v.committed_at for v in history), default=None),
+                newest[0].committed_at if newest else None,
             )
         )
     return out

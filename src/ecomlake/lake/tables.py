@@ -58,7 +58,9 @@ class LakeTable(Protocol):
     kind: str  # iceberg | delta
 
     def scan(self, as_of: Target | None = None) -> pa.Table: ...
-    def history(self) -> list[Version]: ...
+    def history(self, limit: int | None = None) -> list[Version]: ...
+    def versions(self) -> int: ...
+    def rows(self) -> int: ...
     def rollback(self, target: Target) -> Version: ...
     def files(self) -> int: ...
 
@@ -88,10 +90,20 @@ class IcebergLakeTable:
             return self.table.scan().to_arrow()
         return self.table.scan(snapshot_id=self._snapshot_id(as_of)).to_arrow()
 
-    def history(self) -> list[Version]:
+    def versions(self) -> int:
+        return len(self.table.snapshots())
+
+    def rows(self) -> int:
+        snapshot = self.table.current_snapshot()
+        summary = snapshot.summary if snapshot is not None else None
+        return int(summary.get("total-records") or 0) if summary is not None else 0
+
+    def history(self, limit: int | None = None) -> list[Version]:
+        """Snapshots, oldest first; the newest `limit` of them when given."""
         current = self.table.current_snapshot()
         out = []
-        for snap in sorted(self.table.snapshots(), key=lambda s: s.timestamp_ms):
+        snapshots = sorted(self.table.snapshots(), key=lambda s: s.timestamp_ms)
+        for snap in snapshots[-limit:] if limit else snapshots:
             summary = snap.summary
             get = summary.get if summary is not None else (lambda key: None)
             total = get("total-records")
@@ -165,11 +177,20 @@ class DeltaLakeTable:
         column = actions.column("num_records")
         return int(sum(v or 0 for v in column.to_pylist()))
 
-    def history(self) -> list[Version]:
+    def versions(self) -> int:
+        return len(DeltaTable(str(self.path)).history())
+
+    def rows(self) -> int:
+        return self._rows(DeltaTable(str(self.path)).version()) or 0
+
+    def history(self, limit: int | None = None) -> list[Version]:
+        """Versions, oldest first; the newest `limit` of them when given (each one's row
+        count opens that version: only the ones shown are opened)."""
         table = DeltaTable(str(self.path))
         current = table.version()
         out = []
-        for entry in sorted(table.history(), key=lambda h: int(h["version"])):
+        entries = sorted(table.history(), key=lambda h: int(h["version"]))
+        for entry in entries[-limit:] if limit else entries:
             metrics = entry.get("operationMetrics") or {}
             written = (  # Spark WRITE, Spark MERGE, delta-rs
                 metrics.get("numOutputRows")
