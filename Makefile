@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JARS := jvm/lib
 JVM_RUNTIMES := kafka flink spark
-PY_RUNTIMES := flink spark
+PY_RUNTIMES := flink spark dbt
 # PyFlink brings its own logging backend: keep the connectors' slf4j API out of its classpath.
 MVN_ARGS_flink := -DexcludeArtifactIds=slf4j-api,commons-logging
 # PySpark ships Spark, Scala, Hadoop client and logging: only the connectors are fetched.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ecomlake.config import Settings
@@ -53,14 +54,34 @@ def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
     }
 
 
-def create_session(settings: Settings, master: str | None = None) -> SparkSession:
+def metastore_conf(metastore_dir: Path) -> dict[str, str]:
+    """A Hive metastore in embedded Derby under `metastore_dir`: tables that outlive the
+    session (the dbt Spark target's schemas). Derby allows one process at a time."""
+    return {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(metastore_dir / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={metastore_dir / 'metastore_db'};create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore_dir}",
+    }
+
+
+def create_session(
+    settings: Settings, master: str | None = None, metastore_dir: Path | None = None
+) -> SparkSession:
+    """The shared session; with `metastore_dir`, catalog tables persist there (Hive)."""
     from pyspark.sql import SparkSession
 
     # Executors import nothing from ecomlake, but must run this environment's Python.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     (settings.data_dir / "lake").mkdir(parents=True, exist_ok=True)
+    conf = spark_conf(settings, master)
+    if metastore_dir is not None:
+        metastore_dir.mkdir(parents=True, exist_ok=True)
+        conf |= metastore_conf(metastore_dir)
     builder = SparkSession.builder
-    for key, value in spark_conf(settings, master).items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

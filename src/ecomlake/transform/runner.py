@@ -1,0 +1,141 @@
+"""Entry point of `ecomlake transform` inside `.venvs/dbt`: prepare the target, run dbt.
+
+stdout carries the same protocol as the Spark jobs (`TOTAL n`, `STEP name`, `REPORT json`) for
+the CLI's progress bar and summary; dbt's own log goes to stderr and to the target's log folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ecomlake.config import Settings, load_settings
+from ecomlake.errors import EcomlakeError
+from ecomlake.transform.targets import TARGETS, prepared
+
+PROJECT_DIR = Path(__file__).resolve().parents[3] / "transform"
+COMMANDS = ("build", "run", "test", "docs", "parse")
+
+
+# The protocol keeps the real stdout; everything else printed in this process (dbt's console
+# log, the JVM's) is sent to stderr by main().
+_protocol = sys.stdout
+
+
+def emit(line: str) -> None:
+    print(line, file=_protocol, flush=True)
+
+
+def dbt_env(settings: Settings, target: str) -> dict[str, str]:
+    """Where this target's artifacts and logs go: the data folder, never the repo."""
+    base = settings.data_dir / "dbt" / target
+    return {
+        "DBT_TARGET_PATH": str(base / "target"),
+        "DBT_LOG_PATH": str(base / "logs"),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+    }
+
+
+def dbt_args(args: argparse.Namespace) -> list[str]:
+    command = ["docs", "generate"] if args.command == "docs" else [args.command]
+    out = [*command, "--target", args.target]
+    if args.select:
+        out += ["--select", *args.select]
+    if args.full_refresh and args.command in ("build", "run"):
+        out.append("--full-refresh")
+    if args.vars:
+        out += ["--vars", args.vars]
+    return out
+
+
+def run_dbt(argv: list[str]) -> dict[str, Any]:
+    from dbt.cli.main import dbtRunner
+
+    def on_event(event: Any) -> None:
+        if event.info.name == "NodeFinished":
+            node = event.data.node_info
+            emit(f"STEP {node.resource_type} {node.node_name}: {node.node_status}")
+
+    parsed = dbtRunner().invoke(["parse", *argv[argv.index("--target") : argv.index("--target") + 2]])
+    if not parsed.success:
+        raise EcomlakeError(f"dbt could not parse the project: {parsed.exception}")
+    manifest = parsed.result
+    if argv[0] in ("build", "run", "test"):
+        emit(f"TOTAL {count_selected(manifest, argv)}")
+    result = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(argv)
+    return summarize(result)
+
+
+def count_selected(manifest: Any, argv: list[str]) -> int:
+    """How many nodes the command will run (for the progress bar's total)."""
+    from dbt.cli.main import dbtRunner
+
+    kinds = {"build": ["model", "test", "unit_test", "seed", "snapshot"], "run": ["model"],
+             "test": ["test", "unit_test"]}[argv[0]]  # fmt: skip
+    listing = ["ls", "--quiet", "--output", "name", *argv[1:]]
+    listing = [a for a in listing if a != "--full-refresh"]
+    for kind in kinds:
+        listing += ["--resource-type", kind]
+    selected = dbtRunner(manifest=manifest).invoke(listing)
+    return len(selected.result or []) if selected.success else 0
+
+
+def summarize(result: Any) -> dict[str, Any]:
+    nodes = []
+    for r in getattr(result.result, "results", None) or []:
+        node = r.node
+        nodes.append(
+            {
+                "name": node.name,
+                "type": str(node.resource_type),
+                "status": str(r.status),
+                "seconds": round(float(r.execution_time or 0), 3),
+                "message": (r.message or "") if str(r.status) in ("fail", "error", "warn") else "",
+            }
+        )
+    counts = Counter(n["status"] for n in nodes)
+    error = None if result.success else str(result.exception or "see the failed nodes")
+    return {"success": bool(result.success), "counts": dict(counts), "nodes": nodes,
+            "error": error}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ecomlake.transform.runner", description=__doc__)
+    parser.add_argument("command", choices=COMMANDS, nargs="?", default="build")
+    parser.add_argument("--target", choices=TARGETS, default="duckdb")
+    parser.add_argument("--select", nargs="*", default=[])
+    parser.add_argument("--full-refresh", action="store_true")
+    parser.add_argument("--vars", help="dbt --vars (YAML)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+    global _protocol
+    _protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    try:
+        settings = load_settings()
+        os.environ.update(dbt_env(settings, args.target))
+        with prepared(args.target, settings) as extra_env:
+            os.environ.update(extra_env)
+            emit("READY")
+            report = run_dbt(dbt_args(args))
+    except EcomlakeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report["target"] = args.target
+    emit("REPORT " + json.dumps(report))
+    return 0 if report["success"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Each dbt target's view of the curated lake, prepared before dbt runs (inside .venvs/dbt).
+
+- duckdb: `curated.*` views in the warehouse file over the Delta tables' current files.
+- spark: `curated.*` external Delta tables in a Hive metastore (Derby) in the data folder; the
+  same session then serves dbt-spark's session method.
+- snowflake-dialect: fakesnow (DuckDB underneath) with the curated tables copied in, patched
+  into the Snowflake connector for the length of the run. A dialect check, not Snowflake.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ecomlake.config import Settings
+from ecomlake.errors import EcomlakeError
+from ecomlake.transform.warehouse import register_curated, warehouse_path
+
+log = logging.getLogger(__name__)
+
+TARGETS = ("duckdb", "spark", "snowflake-dialect", "snowflake", "databricks")
+LOCAL_TARGETS = TARGETS[:3]  # the ones `ecomlake transform` can run on this machine
+
+
+def curated_tables(settings: Settings) -> list[Path]:
+    root = settings.lake.curated_dir(settings.data_dir)
+    tables = [p for p in sorted(root.glob("*")) if (p / "_delta_log").is_dir()]
+    if not tables:
+        raise EcomlakeError(f"no curated tables in {root}: run `ecomlake etl` first")
+    return tables
+
+
+def spark_metastore(settings: Settings) -> Path:
+    return settings.data_dir / "warehouse" / "spark"
+
+
+def fakesnow_dir(settings: Settings) -> Path:
+    return settings.data_dir / "warehouse" / "fakesnow"
+
+
+@contextmanager
+def prepared(target: str, settings: Settings) -> Iterator[dict[str, str]]:
+    """Make `source('curated', ...)` resolvable on `target` while inside; yields env vars."""
+    tables = curated_tables(settings)
+    if target == "duckdb":
+        yield _prepare_duckdb(settings)
+    elif target == "spark":
+        with _spark(settings, tables):
+            yield {}
+    elif target == "snowflake-dialect":
+        with _fakesnow(settings, tables):
+            yield {}
+    else:  # real accounts: their curated tables are the account's business
+        yield {}
+
+
+def _prepare_duckdb(settings: Settings) -> dict[str, str]:
+    import duckdb
+
+    path = warehouse_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        names = register_curated(con, settings.lake.curated_dir(settings.data_dir))
+    except duckdb.IOException as exc:
+        raise EcomlakeError(f"the warehouse {path} is in use by another process: {exc}") from None
+    finally:
+        con.close()
+    log.info("duckdb: curated views %s in %s", ", ".join(names), path)
+    return {"ECOMLAKE_WAREHOUSE": str(path)}
+
+
+@contextmanager
+def _spark(settings: Settings, tables: list[Path]) -> Iterator[None]:
+    from ecomlake.batch.session import create_session
+
+    spark = create_session(settings, metastore_dir=spark_metastore(settings))
+    try:
+        spark.sql("CREATE DATABASE IF NOT EXISTS curated")
+        for table in tables:
+            location = table.resolve().as_posix().replace("'", "\\'")
+            registered = spark.catalog.tableExists(f"curated.{table.name}")
+            if registered and _location(spark, table.name) != f"file:{location}":
+                spark.sql(f"DROP TABLE curated.{table.name}")  # the data folder moved
+                registered = False
+            if not registered:
+                spark.sql(f"CREATE TABLE curated.{table.name} USING DELTA LOCATION '{location}'")
+        log.info("spark: curated tables %s", ", ".join(t.name for t in tables))
+        yield
+    finally:
+        spark.stop()
+
+
+def _location(spark: Any, name: str) -> str:
+    rows = spark.sql(f"DESCRIBE DETAIL curated.{name}").collect()
+    return str(rows[0]["location"]).rstrip("/")
+
+
+@contextmanager
+def _fakesnow(settings: Settings, tables: list[Path]) -> Iterator[None]:
+    import fakesnow
+    import pyarrow as pa
+    import snowflake.connector
+    from deltalake import DeltaTable
+
+    directory = fakesnow_dir(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    with fakesnow.patch(db_path=directory):
+        con = snowflake.connector.connect(database="ECOMLAKE", schema="CURATED")
+        duck = con._duck_conn  # type: ignore[attr-defined]  # fakesnow's DuckDB underneath
+        for table in tables:
+            data = DeltaTable(str(table)).to_pyarrow_table()
+            # Nested columns (a basket's items) have no use in the models; Snowflake would
+            # hold them as VARIANT.
+            flat = [f.name for f in data.schema if not pa.types.is_nested(f.type)]
+            duck.register("incoming", data.select(flat))
+            duck.execute(f"CREATE OR REPLACE TABLE ecomlake.curated.{table.name} AS "
+                         "SELECT * FROM incoming")  # fmt: skip
+            duck.unregister("incoming")
+        con.close()
+        log.info("fakesnow: curated tables %s", ", ".join(t.name for t in tables))
+        yield

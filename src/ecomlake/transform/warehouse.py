@@ -1,0 +1,68 @@
+"""The embedded DuckDB warehouse: the curated Delta tables as views, the marts dbt builds.
+
+The views read the Parquet files of each Delta table's current version (delta-rs lists them),
+so DuckDB reads only the columns and partitions a model needs and nothing is copied. They are
+re-registered before every dbt run; a view therefore shows the curated version of that run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ecomlake.config import Settings
+
+CURATED_SCHEMA = "curated"
+MART_SCHEMA = "marts"
+
+
+def warehouse_path(settings: Settings) -> Path:
+    return settings.data_dir / "warehouse" / "ecomlake.duckdb"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def curated_view_sql(name: str, table_dir: Path) -> str:
+    """SELECT over the table's current files, columns in the table's order."""
+    from deltalake import DeltaTable
+
+    table = DeltaTable(str(table_dir))
+    schema = pa.schema(table.schema().to_arrow())
+    columns = ", ".join(f'"{field.name}"' for field in schema)
+    files = table.file_uris()
+    if not files:  # an empty table: no file to read, but the columns and types still hold
+        casts = ", ".join(
+            f'CAST(NULL AS {_duckdb_type(field.type)}) AS "{field.name}"' for field in schema
+        )
+        return f"SELECT {casts} WHERE false"
+    partitions = table.metadata().partition_columns
+    hive = ", ".join(f"'{p}': '{_duckdb_type(schema.field(p).type)}'" for p in partitions)
+    options = f", hive_partitioning = true, hive_types = {{{hive}}}" if partitions else ""
+    listing = ", ".join(_quote(f) for f in files)
+    return f"SELECT {columns} FROM read_parquet([{listing}]{options})"
+
+
+def _duckdb_type(arrow_type: pa.DataType) -> str:
+    con = duckdb.connect()
+    try:
+        empty = pa.table({"c": pa.array([], type=arrow_type)})
+        return str(con.sql("SELECT c FROM empty").types[0])
+    finally:
+        con.close()
+
+
+def register_curated(con: duckdb.DuckDBPyConnection, curated_dir: Path) -> list[str]:
+    """(Re)create `curated.<table>` views for every curated Delta table; return their names."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {CURATED_SCHEMA}")
+    names = []
+    for table_dir in sorted(curated_dir.iterdir()) if curated_dir.is_dir() else []:
+        if not (table_dir / "_delta_log").is_dir():
+            continue
+        sql = curated_view_sql(table_dir.name, table_dir)
+        con.execute(f'CREATE OR REPLACE VIEW {CURATED_SCHEMA}."{table_dir.name}" AS {sql}')
+        names.append(table_dir.name)
+    return names
