@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,6 +100,28 @@ def _location(spark: Any, name: str) -> str:
     return str(rows[0]["location"]).rstrip("/")
 
 
+TEMPORARY_TABLE = re.compile(r"^(\s*create\s+(?:or\s+replace\s+)?)temporary\s+table\b", re.I)
+
+
+@contextmanager
+def _qualified_temporary_tables() -> Iterator[None]:
+    """dbt-snowflake creates `temporary table db.schema.x__dbt_tmp` (incremental runs, unit
+    tests); DuckDB allows temporary tables only in its `temp` catalog, so fakesnow refuses them.
+    Inside, such statements create ordinary tables (replaced on the next run) instead."""
+    from fakesnow.cursor import FakeSnowflakeCursor
+
+    original = FakeSnowflakeCursor.execute
+
+    def execute(self: Any, command: str, *args: Any, **kwargs: Any) -> Any:
+        return original(self, TEMPORARY_TABLE.sub(r"\1table", command), *args, **kwargs)
+
+    FakeSnowflakeCursor.execute = execute  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        FakeSnowflakeCursor.execute = original  # type: ignore[method-assign]
+
+
 @contextmanager
 def _fakesnow(settings: Settings, tables: list[Path]) -> Iterator[None]:
     import fakesnow
@@ -108,7 +131,7 @@ def _fakesnow(settings: Settings, tables: list[Path]) -> Iterator[None]:
 
     directory = fakesnow_dir(settings)
     directory.mkdir(parents=True, exist_ok=True)
-    with fakesnow.patch(db_path=directory):
+    with fakesnow.patch(db_path=directory), _qualified_temporary_tables():
         con = snowflake.connector.connect(database="ECOMLAKE", schema="CURATED")
         duck = con._duck_conn  # type: ignore[attr-defined]  # fakesnow's DuckDB underneath
         for table in tables:

@@ -45,8 +45,7 @@ final as (
         {{ money(
             'coalesce(orders_per_day.gross_revenue, 0) - coalesce(refunds_per_day.refunds, 0)'
         ) }} as net_revenue,
-        {{ money('round(orders_per_day.gross_revenue / nullif(orders_per_day.orders, 0), 2)') }}
-            as aov
+        {{ ecomlake.money_per('orders_per_day.gross_revenue', 'orders_per_day.orders') }} as aov
     from days
     left join orders_per_day on days.order_date = orders_per_day.order_date
     left join refunds_per_day on days.order_date = refunds_per_day.refund_date
