@@ -1,8 +1,9 @@
 """`ecomlake demo`: the end-to-end main job as far as the platform goes today.
 
 Kafka -> generated shopper events -> the Flink stream job until idle -> the Spark ETL into the
-curated Delta tables -> counts per layer and revenue per day, reconciled with the generator's
-ground truth, and the live metrics, all read with `ecomlake query`.
+curated Delta tables -> dbt marts in the DuckDB warehouse -> counts per layer, revenue and
+active users per day, reconciled with the generator's ground truth; the funnel and the live
+metrics, all read with `ecomlake query`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from ecomlake.cli.app import app, console, settings
 from ecomlake.cli.etl import etl
 from ecomlake.cli.generate import _run_with_progress, print_summary
 from ecomlake.cli.stream import stream
+from ecomlake.cli.transform import Command, transform
+from ecomlake.cli.transform import Target as DbtTarget
 from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.options import GeneratorOptions
@@ -43,8 +46,20 @@ SELECT (SELECT count(*) FROM curated.events) AS curated_events,
 """
 ORDERS_SQL = (
     "SELECT CAST(order_date AS VARCHAR) AS day, count(*) AS orders, "
-    "sum(order_total_base) AS gross_usd, sum(refunded_base) AS refunded_usd "
-    "FROM curated.orders GROUP BY 1 ORDER BY 1"
+    "sum(order_total_base) AS gross_usd FROM curated.orders GROUP BY 1 ORDER BY 1"
+)
+REVENUE_SQL = (
+    "SELECT CAST(order_date AS VARCHAR) AS day, orders, gross_revenue, refunds, net_revenue, "
+    "aov FROM marts.fct_daily_revenue ORDER BY 1"
+)
+USERS_SQL = (
+    "SELECT CAST(activity_date AS VARCHAR) AS day, dau, wau, mau "
+    "FROM marts.fct_daily_active_users ORDER BY 1"
+)
+FUNNEL_SQL = (
+    "SELECT CAST(session_date AS VARCHAR) AS day, sessions, product_view_sessions AS viewed, "
+    "cart_sessions AS carted, checkout_sessions AS checkout, purchase_sessions AS purchased, "
+    "session_conversion_rate AS conversion FROM marts.fct_funnel_daily ORDER BY 1"
 )
 LIVE_SQL = (
     "SELECT country_code, sum(events)::BIGINT AS events, sum(orders)::BIGINT AS orders, "
@@ -66,8 +81,9 @@ def _fresh_start(cfg: Settings) -> None:
 def _query(cfg: Settings, sql: str) -> list[dict[str, Any]]:
     from ecomlake.lake.query import run_query
     from ecomlake.lake.tables import Lake
+    from ecomlake.transform.warehouse import warehouse_path
 
-    rows: list[dict[str, Any]] = run_query(Lake(cfg), sql).to_pylist()
+    rows: list[dict[str, Any]] = run_query(Lake(cfg), sql, None, warehouse_path(cfg)).to_pylist()
     return rows
 
 
@@ -116,7 +132,10 @@ def demo(
     console.rule("[bold]4. Batch ETL into the curated layer (Spark -> Delta)")
     etl(full_refresh=False, master=None)
 
-    console.rule("[bold]5. Counts per layer, reconciled")
+    console.rule("[bold]5. Analytics models (dbt on DuckDB)")
+    transform(target=DbtTarget.duckdb, select=None, full_refresh=False, command=Command.build)
+
+    console.rule("[bold]6. Counts per layer, reconciled")
     m = result.manifest
     [lake] = _query(cfg, LAYERS_SQL)
     [curated] = _query(cfg, CURATED_SQL)
@@ -133,18 +152,27 @@ def demo(
         ("crawler events (flagged is_bot)", m["bot_events"], lake["bot_events"]),
         ("raw.events -> curated.events", lake["lake_events"], curated["curated_events"]),
     ]
-    orders = _query(cfg, ORDERS_SQL)
-    found_days = {row["day"]: row for row in orders}
+    curated_days = {row["day"]: row for row in _query(cfg, ORDERS_SQL)}
+    revenue = _query(cfg, REVENUE_SQL)
+    mart_days = {row["day"]: row for row in revenue}
+    users = _query(cfg, USERS_SQL)
+    active = {row["day"]: row["dau"] for row in users}
     for day, truth in m["by_day"].items():
-        row = found_days.get(day, {"orders": 0, "gross_usd": 0})
-        checks.append((f"orders on {day} -> curated.orders", truth["orders"], row["orders"]))
-        checks.append(
-            (
-                f"gross revenue on {day}, USD cents",
-                _cents(truth["gross_revenue"]),
-                _cents(row["gross_usd"]),
-            )
-        )
+        row = curated_days.get(day, {"orders": 0, "gross_usd": 0})
+        mart = mart_days.get(day, {"orders": 0, "gross_revenue": 0, "net_revenue": 0})
+        net = Decimal(truth["gross_revenue"]) - Decimal(truth["refunds"])
+        checks += [
+            (f"orders on {day} -> curated.orders", truth["orders"], row["orders"]),
+            (f"gross revenue on {day} -> curated.orders, USD cents",
+             _cents(truth["gross_revenue"]), _cents(row["gross_usd"])),
+            (f"orders on {day} -> marts.fct_daily_revenue", truth["orders"], mart["orders"]),
+            (f"gross revenue on {day} -> marts, USD cents", _cents(truth["gross_revenue"]),
+             _cents(mart["gross_revenue"])),
+            (f"net revenue on {day} -> marts, USD cents", _cents(net),
+             _cents(mart["net_revenue"])),
+            (f"active users on {day} -> marts.fct_daily_active_users", truth["active_users"],
+             active.get(day, 0)),
+        ]  # fmt: skip
     table = Table("layer", "expected", "found", "")
     for name, expected, found in checks:
         ok = found is None or found == expected
@@ -153,7 +181,9 @@ def demo(
             "[green]✓[/]" if ok else "[red]✗[/]",
         )  # fmt: skip
     console.print(table)
-    _show(orders, "revenue per day (curated.orders, USD)")
+    _show(revenue, "daily revenue, USD (marts.fct_daily_revenue)")
+    _show(users, "active users (marts.fct_daily_active_users)")
+    _show(_query(cfg, FUNNEL_SQL), "funnel: sessions reaching each step (marts.fct_funnel_daily)")
     _show([curated], "curated layer (Delta)")
     _show(_query(cfg, REASONS_SQL), "dead letters by reason (raw.events_rejected)")
     _show(_query(cfg, LIVE_SQL), "live 1-minute metrics, top countries (live.metrics_minute)")
@@ -165,6 +195,8 @@ def demo(
         raise EcomlakeError("the lake does not reconcile with the generator's manifest")
     console.print(
         "\nnext: [bold]ecomlake lake tables[/]; [bold]ecomlake lake history curated.orders[/]; "
+        '[bold]ecomlake query "SELECT * FROM marts.fct_product_performance LIMIT 10"[/]; '
+        "[bold]ecomlake transform --target spark[/]; "
         '[bold]ecomlake query "SELECT event_type, count(*) FROM curated.events GROUP BY 1"[/]; '
         "more events with [bold]ecomlake generate[/] then [bold]ecomlake stream[/] "
         "(it resumes where it stopped); stop with [bold]ecomlake down[/]"

@@ -3,66 +3,25 @@ with a progress bar fed by the job's step lines and its log in the data folder."
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ecomlake.cli.app import app, console, settings
+from ecomlake.cli.jobs import last_error, run_job
 from ecomlake.cli.lake import lake_app
-from ecomlake.config import Settings, runtime_python
+from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
-
-SPARK_PYTHON = runtime_python("spark")
-STEP, TOTAL, REPORT = "STEP ", "TOTAL ", "REPORT "  # the job's stdout protocol (job.py)
 
 
 def run_spark_job(cfg: Settings, module: str, args: list[str], what: str) -> dict[str, Any]:
     """Run `python -m module args` in the spark environment; return its REPORT."""
-    if not SPARK_PYTHON.exists():
-        raise EcomlakeError("the spark environment is missing: run `make setup`")
-    cfg.logs_dir.mkdir(parents=True, exist_ok=True)
-    log_path = cfg.logs_dir / f"{module.rsplit('.', 1)[-1]}.log"
-    env = dict(os.environ, SPARK_LOCAL_IP=os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"))
-    env["ECOMLAKE_DATA_DIR"] = str(cfg.data_dir)
-    report: dict[str, Any] = {}
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    with log_path.open("w") as log, Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(f"{what}: starting Spark", total=None)
-        job = subprocess.Popen(
-            [str(SPARK_PYTHON), "-m", module, *args],
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-            env=env,
-        )
-        assert job.stdout is not None
-        for line in job.stdout:
-            if line.startswith(TOTAL):
-                bar.update(task, total=int(line[len(TOTAL) :]))
-            elif line.startswith(STEP):
-                bar.update(task, advance=1, description=f"{what}: {line[len(STEP) :].strip()}")
-            elif line.startswith(REPORT):
-                report = json.loads(line[len(REPORT) :])
-        job.wait()
-    if job.returncode != 0:
-        raise EcomlakeError(f"{what} failed (exit {job.returncode}): {_last_error(log_path)}")
+    code, report, log_path = run_job(cfg, "spark", module, args, what)
+    if code != 0:
+        raise EcomlakeError(f"{what} failed (exit {code}): {last_error(log_path)}")
     return report
-
-
-def _last_error(log_path: Path) -> str:
-    lines = log_path.read_text(errors="replace").splitlines()
-    errors = [line for line in lines if line.startswith("error:")]
-    if errors:
-        return errors[-1].removeprefix("error: ") + f" (log: {log_path})"
-    return f"see {log_path}"
 
 
 @app.command()

@@ -51,12 +51,15 @@ def query(
         ),
     ] = None,
 ) -> None:
-    """Run SQL over the lake: Iceberg (raw.*, live.*) and Delta (curated.*) tables in DuckDB."""
+    """Run SQL over the lake and the warehouse in DuckDB: Iceberg (raw.*, live.*) and Delta
+    (curated.*) tables, and the dbt marts (marts.*) built by `ecomlake transform`."""
     from ecomlake.lake.query import run_query
     from ecomlake.lake.tables import Lake, parse_target
+    from ecomlake.transform.warehouse import warehouse_path
 
+    cfg = settings()
     target = parse_target(as_of) if as_of is not None else None
-    result = run_query(Lake(settings()), sql, target)
+    result = run_query(Lake(cfg), sql, target, warehouse_path(cfg))
     rows = [{k: _plain(v) for k, v in row.items()} for row in result.to_pylist()]
     if output is OutputFormat.json:
         sys.stdout.write(json.dumps(rows) + "\n")

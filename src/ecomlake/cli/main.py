@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from ecomlake.cli import demo, etl, generate, lake, services, stream  # noqa: F401  (registers commands)
+from ecomlake.cli import (  # noqa: F401  (registers commands)
+    demo,
+    etl,
+    generate,
+    lake,
+    services,
+    stream,
+    transform,
+)
 from ecomlake.cli.app import app, err_console
 from ecomlake.errors import EcomlakeError
 

@@ -9,25 +9,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from ecomlake.errors import EcomlakeError
 from ecomlake.lake.tables import Lake, Target
+from ecomlake.transform.warehouse import MART_SCHEMA, attach_marts
 
 IDENTIFIER = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b")
 
 
-def run_query(lake: Lake, sql: str, as_of: Target | None = None) -> pa.Table:
+def run_query(
+    lake: Lake, sql: str, as_of: Target | None = None, warehouse: Path | None = None
+) -> pa.Table:
     """Run DuckDB `sql` with the lake tables it names visible as `namespace.table`, each read
-    as of `as_of` (a snapshot id, a Delta version or a timestamp) when given."""
+    as of `as_of` (a snapshot id, a Delta version or a timestamp) when given, and the dbt
+    marts of the `warehouse` file as `marts.<model>`."""
     known = set(lake.names())
-    named = sorted({f"{a}.{b}" for a, b in IDENTIFIER.findall(sql) if f"{a}.{b}" in known})
+    identifiers = {f"{a}.{b}" for a, b in IDENTIFIER.findall(sql)}
+    named = sorted(identifiers & known)
     if as_of is not None and not named:
         raise EcomlakeError("--as-of needs a query that names a lake table")
     con = duckdb.connect()
     try:
+        if warehouse is not None and any(i.startswith(f"{MART_SCHEMA}.") for i in identifiers):
+            attach_marts(con, warehouse)
         for name in named:
             namespace, table = name.split(".")
             con.register(f"__{namespace}__{table}", lake.table(name).scan(as_of))

@@ -65,7 +65,9 @@ def run_dbt(argv: list[str]) -> dict[str, Any]:
             node = event.data.node_info
             emit(f"STEP {node.resource_type} {node.node_name}: {node.node_status}")
 
-    parsed = dbtRunner().invoke(["parse", *argv[argv.index("--target") : argv.index("--target") + 2]])
+    parsed = dbtRunner().invoke(
+        ["parse", *argv[argv.index("--target") : argv.index("--target") + 2]]
+    )
     if not parsed.success:
         raise EcomlakeError(f"dbt could not parse the project: {parsed.exception}")
     manifest = parsed.result

@@ -115,11 +115,11 @@ def _qualified_temporary_tables() -> Iterator[None]:
     def execute(self: Any, command: str, *args: Any, **kwargs: Any) -> Any:
         return original(self, TEMPORARY_TABLE.sub(r"\1table", command), *args, **kwargs)
 
-    FakeSnowflakeCursor.execute = execute  # type: ignore[method-assign]
+    FakeSnowflakeCursor.execute = execute
     try:
         yield
     finally:
-        FakeSnowflakeCursor.execute = original  # type: ignore[method-assign]
+        FakeSnowflakeCursor.execute = original
 
 
 @contextmanager
@@ -133,7 +133,7 @@ def _fakesnow(settings: Settings, tables: list[Path]) -> Iterator[None]:
     directory.mkdir(parents=True, exist_ok=True)
     with fakesnow.patch(db_path=directory), _qualified_temporary_tables():
         con = snowflake.connector.connect(database="ECOMLAKE", schema="CURATED")
-        duck = con._duck_conn  # type: ignore[attr-defined]  # fakesnow's DuckDB underneath
+        duck = con._duck_conn  # fakesnow's DuckDB underneath
         for table in tables:
             data = DeltaTable(str(table)).to_pyarrow_table()
             # Nested columns (a basket's items) have no use in the models; Snowflake would

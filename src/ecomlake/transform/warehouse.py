@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from ecomlake.config import Settings
+from ecomlake.errors import EcomlakeError
 
 CURATED_SCHEMA = "curated"
 MART_SCHEMA = "marts"
@@ -49,7 +50,7 @@ def curated_view_sql(name: str, table_dir: Path) -> str:
 def _duckdb_type(arrow_type: pa.DataType) -> str:
     con = duckdb.connect()
     try:
-        empty = pa.table({"c": pa.array([], type=arrow_type)})
+        con.register("empty", pa.table({"c": pa.array([], type=arrow_type)}))
         return str(con.sql("SELECT c FROM empty").types[0])
     finally:
         con.close()
@@ -66,3 +67,26 @@ def register_curated(con: duckdb.DuckDBPyConnection, curated_dir: Path) -> list[
         con.execute(f'CREATE OR REPLACE VIEW {CURATED_SCHEMA}."{table_dir.name}" AS {sql}')
         names.append(table_dir.name)
     return names
+
+
+def attach_marts(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Make the warehouse's marts visible in `con` as `marts.<model>` (read-only)."""
+    if not path.exists():
+        raise EcomlakeError(f"no warehouse at {path}: run `ecomlake transform` first")
+    try:
+        con.execute(f"ATTACH {_quote(str(path))} AS warehouse (READ_ONLY)")
+    except duckdb.IOException as exc:
+        raise EcomlakeError(f"the warehouse {path} is busy (dbt running?): {exc}") from None
+    models = [
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'warehouse' "
+            "AND schema_name = ? ORDER BY 1",
+            [MART_SCHEMA],
+        ).fetchall()
+    ]
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {MART_SCHEMA}")
+    for model in models:
+        source = f'warehouse.{MART_SCHEMA}."{model}"'
+        con.execute(f'CREATE VIEW {MART_SCHEMA}."{model}" AS SELECT * FROM {source}')
+    return models

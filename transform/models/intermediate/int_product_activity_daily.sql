@@ -12,8 +12,8 @@ browsing as (
     select
         product_id,
         event_date as activity_date,
-        sum(case when event_type = 'product_view' then 1 else 0 end) as views,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as cart_adds
+        {{ ecomlake.count_where("event_type = 'product_view'") }} as views,
+        {{ ecomlake.count_where("event_type = 'add_to_cart'") }} as cart_adds
     from events
     group by product_id, event_date
 ),
@@ -23,7 +23,7 @@ buying as (
         product_id,
         order_date as activity_date,
         count(distinct order_id) as orders,
-        sum(quantity) as units,
+        {{ ecomlake.sum_whole('quantity') }} as units,
         sum(line_total_usd) as revenue_usd
     from items
     group by product_id, order_date

@@ -9,7 +9,7 @@ items as (
 order_units as (
     select
         order_id,
-        sum(quantity) as units
+        {{ ecomlake.sum_whole('quantity') }} as units
     from items
     group by order_id
 ),
@@ -32,9 +32,9 @@ final as (
         orders.refund_count > 0 as is_refunded,
         orders.item_line_count,
         coalesce(order_units.units, 0) as units,
-        row_number() over (
+        cast(row_number() over (
             partition by orders.person_id order by orders.ordered_at, orders.order_id
-        ) as customer_order_number
+        ) as bigint) as customer_order_number
     from orders
     left join order_units on orders.order_id = order_units.order_id
 )

@@ -10,10 +10,10 @@ counts as (
     select
         session_date,
         count(*) as sessions,
-        sum(case when reached_product_view then 1 else 0 end) as product_view_sessions,
-        sum(case when reached_cart then 1 else 0 end) as cart_sessions,
-        sum(case when reached_checkout then 1 else 0 end) as checkout_sessions,
-        sum(case when reached_purchase then 1 else 0 end) as purchase_sessions
+        {{ ecomlake.count_where("reached_product_view") }} as product_view_sessions,
+        {{ ecomlake.count_where("reached_cart") }} as cart_sessions,
+        {{ ecomlake.count_where("reached_checkout") }} as checkout_sessions,
+        {{ ecomlake.count_where("reached_purchase") }} as purchase_sessions
     from funnel
     group by session_date
 ),

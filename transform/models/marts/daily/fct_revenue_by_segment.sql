@@ -21,7 +21,7 @@ final as (
         coalesce(orders.country_code, 'unknown') as country_code,
         coalesce(products.category, 'unknown') as category,
         count(distinct items.order_id) as orders,
-        sum(items.quantity) as units,
+        {{ ecomlake.sum_whole('items.quantity') }} as units,
         {{ money('sum(items.line_total_usd)') }} as gross_revenue
     from items
     inner join orders on items.order_id = orders.order_id
