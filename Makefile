@@ -76,10 +76,11 @@ fmt: setup ## Format and auto-fix
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness), ETL
+bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness), ETL, dbt
 	$(BIN)/python -m bench.ingest.run
 	$(BIN)/python -m bench.stream.run
 	$(BIN)/python -m bench.etl.run
+	$(BIN)/python -m bench.dbt.run
 
 # --- services ----------------------------------------------------------------------------------
 up: setup ## Start the local services (Kafka)

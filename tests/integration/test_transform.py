@@ -8,11 +8,14 @@ One story, in order:
 2. the incremental marts equal a `--full-refresh`, row for row;
 3. the Spark target (dbt-spark session method over the Delta tables) builds the same marts;
 4. the snowflake-dialect check (fakesnow) builds the same marts;
-5. `ecomlake query` reads the marts as marts.<model>.
+5. `ecomlake query` reads the marts as marts.<model>;
+6. source freshness fails, naming the stale sources.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -166,3 +169,18 @@ def test_marts_reconcile_incrementally_and_agree_across_targets(
                   "--format", "json")  # fmt: skip
     orders = sum(v["orders"] for m in (first, second, late) for v in m["by_day"].values())
     assert f'"n": {orders}' in out
+
+    # 6. Source freshness: events were ingested minutes ago; the shop's own timestamps are
+    # from the generator's window, weeks back, so those sources are past their error limit.
+    code, out = freshness(env)
+    assert code == 1
+    assert "source orders: error" in out and "source sessions: error" in out
+    assert "source events" not in out  # it passed, so it is not listed
+
+
+def freshness(env: dict[str, str]) -> tuple[int, str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "ecomlake", "transform", "--command", "freshness"],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    return result.returncode, result.stdout + result.stderr

@@ -27,7 +27,8 @@ def dbt_parse(target: str, out: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DBT_PROFILES_DIR=str(PROJECT), DBT_TARGET_PATH=str(out / "target"),
                DBT_LOG_PATH=str(out / "logs"), DBT_SEND_ANONYMOUS_USAGE_STATS="false")  # fmt: skip
     return subprocess.run(
-        [str(DBT), "parse", "--target", target, "--project-dir", str(PROJECT), "--no-partial-parse"],
+        [str(DBT), "parse", "--target", target, "--project-dir", str(PROJECT),
+         "--no-partial-parse"],
         env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 
@@ -76,7 +77,7 @@ def test_layers_depend_only_downwards_and_sources_only_in_staging(nodes: dict[st
 
 
 def test_every_model_has_a_primary_key_test(nodes: dict[str, Any]) -> None:
-    keyed = set()
+    keyed: set[str] = set()
     for node in nodes["nodes"].values():
         if node["resource_type"] != "test" or "test_metadata" not in node:
             continue

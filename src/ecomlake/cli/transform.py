@@ -27,6 +27,7 @@ class Command(StrEnum):
     run = "run"
     test = "test"
     docs = "docs"
+    freshness = "freshness"
 
 
 @app.command()
@@ -48,7 +49,10 @@ def transform(
     ] = False,
     command: Annotated[
         Command,
-        typer.Option(help="build (models + tests), run, test, or docs (dbt docs generate)."),
+        typer.Option(
+            help="build (models + tests), run, test, docs (dbt docs generate) or freshness "
+            "(dbt source freshness of the curated tables)."
+        ),
     ] = Command.build,
 ) -> None:
     """Curated Delta tables -> staging -> intermediate -> marts with dbt, tests included.
@@ -82,14 +86,17 @@ def print_summary(report: dict[str, Any]) -> None:
         row[node["status"]] += 1
         row["seconds"] += node["seconds"]
     statuses = sorted({n["status"] for n in report.get("nodes", [])})
+    if not statuses:
+        return
     table = Table("dbt " + report.get("target", ""), *statuses, "seconds")
     for kind, row in sorted(per_type.items()):
         table.add_row(kind, *(str(row.get(s, 0)) for s in statuses), f"{row['seconds']:.1f}")
     console.print(table)
     for node in report.get("nodes", []):
-        if node["status"] in ("fail", "error"):
+        if node["status"] in ("fail", "error", "runtime error", "warn"):
             message = " ".join(node["message"].split())[:300]
-            console.print(f"[red]✗[/] {node['type']} {node['name']}: {message}")
+            mark = "[yellow]![/]" if node["status"] == "warn" else "[red]✗[/]"
+            console.print(f"{mark} {node['type']} {node['name']}: {node['status']}: {message}")
     if report.get("success"):
         counts = report.get("counts", {})
         console.print(f"[green]✓[/] dbt on {report.get('target')}: "

@@ -20,7 +20,7 @@ from ecomlake.errors import EcomlakeError
 from ecomlake.transform.targets import TARGETS, prepared
 
 PROJECT_DIR = Path(__file__).resolve().parents[3] / "transform"
-COMMANDS = ("build", "run", "test", "docs", "parse")
+COMMANDS = ("build", "run", "test", "docs", "freshness")
 
 
 # The protocol keeps the real stdout; everything else printed in this process (dbt's console
@@ -46,7 +46,9 @@ def dbt_env(settings: Settings, target: str) -> dict[str, str]:
 
 
 def dbt_args(args: argparse.Namespace) -> list[str]:
-    command = ["docs", "generate"] if args.command == "docs" else [args.command]
+    command = {"docs": ["docs", "generate"], "freshness": ["source", "freshness"]}.get(
+        args.command, [args.command]
+    )
     out = [*command, "--target", args.target]
     if args.select:
         out += ["--select", *args.select]
@@ -95,13 +97,16 @@ def summarize(result: Any) -> dict[str, Any]:
     nodes = []
     for r in getattr(result.result, "results", None) or []:
         node = r.node
+        message = r.message or ""
+        if getattr(r, "age", None) is not None:  # a source freshness result
+            message = f"newest row {r.max_loaded_at:%Y-%m-%d %H:%M} UTC, {r.age / 3600:.1f} h old"
         nodes.append(
             {
                 "name": node.name,
                 "type": str(node.resource_type),
                 "status": str(r.status),
                 "seconds": round(float(r.execution_time or 0), 3),
-                "message": (r.message or "") if str(r.status) in ("fail", "error", "warn") else "",
+                "message": message if str(r.status) not in ("pass", "success") else "",
             }
         )
     counts = Counter(n["status"] for n in nodes)
