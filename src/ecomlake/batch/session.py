@@ -6,6 +6,7 @@ downloaded at run time. Runs in `.venvs/spark`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -83,6 +84,11 @@ def create_session(
     builder = SparkSession.builder
     for key, value in conf.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    # The JVM starts in a scratch folder of the data folder: Spark 4.0 creates `./artifacts/`
+    # (and `./spark-warehouse/` without a metastore) in its working directory.
+    scratch = settings.data_dir / "spark"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with contextlib.chdir(scratch):
+        spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
