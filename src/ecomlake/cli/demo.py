@@ -162,15 +162,14 @@ def demo(
         mart = mart_days.get(day, {"orders": 0, "gross_revenue": 0, "net_revenue": 0})
         net = Decimal(truth["gross_revenue"]) - Decimal(truth["refunds"])
         checks += [
-            (f"orders on {day} -> curated.orders", truth["orders"], row["orders"]),
-            (f"gross revenue on {day} -> curated.orders, USD cents",
-             _cents(truth["gross_revenue"]), _cents(row["gross_usd"])),
-            (f"orders on {day} -> marts.fct_daily_revenue", truth["orders"], mart["orders"]),
-            (f"gross revenue on {day} -> marts, USD cents", _cents(truth["gross_revenue"]),
+            (f"orders {day} -> curated.orders", truth["orders"], row["orders"]),
+            (f"gross cents {day} -> curated.orders", _cents(truth["gross_revenue"]),
+             _cents(row["gross_usd"])),
+            (f"orders {day} -> fct_daily_revenue", truth["orders"], mart["orders"]),
+            (f"gross cents {day} -> fct_daily_revenue", _cents(truth["gross_revenue"]),
              _cents(mart["gross_revenue"])),
-            (f"net revenue on {day} -> marts, USD cents", _cents(net),
-             _cents(mart["net_revenue"])),
-            (f"active users on {day} -> marts.fct_daily_active_users", truth["active_users"],
+            (f"net cents {day} -> fct_daily_revenue", _cents(net), _cents(mart["net_revenue"])),
+            (f"active users {day} -> fct_daily_active_users", truth["active_users"],
              active.get(day, 0)),
         ]  # fmt: skip
     table = Table("layer", "expected", "found", "")
