@@ -133,7 +133,13 @@ def demo(
     etl(full_refresh=False, master=None)
 
     console.rule("[bold]5. Analytics models (dbt on DuckDB)")
-    transform(target=DbtTarget.duckdb, select=None, full_refresh=False, command=Command.build)
+    transform(
+        target=DbtTarget.duckdb,
+        select=None,
+        full_refresh=False,
+        dbt_vars=None,
+        command=Command.build,
+    )
 
     console.rule("[bold]6. Counts per layer, reconciled")
     m = result.manifest

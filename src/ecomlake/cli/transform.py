@@ -47,6 +47,10 @@ def transform(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")
     ] = False,
+    dbt_vars: Annotated[
+        str | None,
+        typer.Option("--vars", help="dbt variables as YAML, e.g. '{lookback_days: 10}'."),
+    ] = None,
     command: Annotated[
         Command,
         typer.Option(
@@ -66,6 +70,8 @@ def transform(
         args += ["--select", *select]
     if full_refresh:
         args.append("--full-refresh")
+    if dbt_vars:
+        args += ["--vars", dbt_vars]
     code, report, log_path = run_job(cfg, "dbt", "ecomlake.transform.runner", args,
                                      f"dbt {command.value}")  # fmt: skip
     if not report:

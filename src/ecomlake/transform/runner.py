@@ -12,14 +12,13 @@ import logging
 import os
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-from ecomlake.config import Settings, load_settings
+from ecomlake.config import REPO_ROOT, Settings, load_settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.transform.targets import TARGETS, prepared
 
-PROJECT_DIR = Path(__file__).resolve().parents[3] / "transform"
+PROJECT_DIR = REPO_ROOT / "transform"
 COMMANDS = ("build", "run", "test", "docs", "freshness")
 
 
@@ -67,9 +66,8 @@ def run_dbt(argv: list[str]) -> dict[str, Any]:
             node = event.data.node_info
             emit(f"STEP {node.resource_type} {node.node_name}: {node.node_status}")
 
-    parsed = dbtRunner().invoke(
-        ["parse", *argv[argv.index("--target") : argv.index("--target") + 2]]
-    )
+    target = argv.index("--target")
+    parsed = dbtRunner().invoke(["parse", *argv[target : target + 2]])
     if not parsed.success:
         raise EcomlakeError(f"dbt could not parse the project: {parsed.exception}")
     manifest = parsed.result
