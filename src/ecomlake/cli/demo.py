@@ -175,7 +175,7 @@ def demo(
             (f"gross cents {day} -> fct_daily_revenue", _cents(truth["gross_revenue"]),
              _cents(mart["gross_revenue"])),
             (f"net cents {day} -> fct_daily_revenue", _cents(net), _cents(mart["net_revenue"])),
-            (f"active users {day} -> fct_daily_active_users", truth["active_users"],
+            (f"DAU {day} -> fct_daily_active_users", truth["active_users"],
              active.get(day, 0)),
         ]  # fmt: skip
     table = Table("layer", "expected", "found", "")
