@@ -11,7 +11,8 @@ One story, in order:
 3. the Spark target (dbt-spark session method over the Delta tables) builds the same marts;
 4. the snowflake-dialect check (fakesnow) builds the same marts;
 5. `ecomlake query` reads the marts as marts.<model>;
-6. source freshness fails, naming the stale sources.
+6. source freshness fails, naming the stale sources;
+7. `dbt docs generate` catalogs every mart.
 """
 
 from __future__ import annotations
@@ -194,6 +195,13 @@ def test_marts_reconcile_incrementally_and_agree_across_targets(
     assert code == 1
     assert "source orders: error" in out and "source sessions: error" in out
     assert "source events" not in out  # it passed, so it is not listed
+
+    # 7. The docs site: every mart in the catalog, with its columns from the warehouse.
+    run_cli(env, "transform", "--command", "docs")
+    catalog = json.loads((data / "dbt" / "duckdb" / "target" / "catalog.json").read_text())
+    documented = {key.rsplit(".", 1)[-1]: node for key, node in catalog["nodes"].items()}
+    assert set(MARTS) <= set(documented)
+    assert "net_revenue" in documented["fct_daily_revenue"]["columns"]
 
 
 def freshness(env: dict[str, str]) -> tuple[int, str]:
