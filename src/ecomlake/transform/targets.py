@@ -63,11 +63,12 @@ def _prepare_duckdb(settings: Settings) -> dict[str, str]:
 
     path = warehouse_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:  # DuckDB allows one writing process
+        raise EcomlakeError(f"the warehouse {path} is in use by another process: {exc}") from None
     try:
         names = register_curated(con, settings.lake.curated_dir(settings.data_dir))
-    except duckdb.IOException as exc:
-        raise EcomlakeError(f"the warehouse {path} is in use by another process: {exc}") from None
     finally:
         con.close()
     log.info("duckdb: curated views %s in %s", ", ".join(names), path)
