@@ -16,13 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +28,7 @@ from rich.table import Table
 
 from bench.etl.load import WINDOW_END, load
 from bench.etl.run import timed_job
-from bench.stream.run import tree_rss_mb
+from bench.runs import PeakRss, run_sizes
 from ecomlake.config import REPO_ROOT, load_settings, runtime_python
 from ecomlake.lake.catalog import open_catalog
 
@@ -49,16 +46,7 @@ def timed_build(data: Path, target: str, *args: str) -> dict[str, Any]:
          target, *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
-    peak = 0.0
-
-    def sample() -> None:
-        nonlocal peak
-        while job.poll() is None:
-            peak = max(peak, tree_rss_mb(job.pid))
-            time.sleep(0.5)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    rss = PeakRss(job)
     ready = first_node = 0.0
     report: dict[str, Any] = {}
     assert job.stdout is not None
@@ -70,8 +58,7 @@ def timed_build(data: Path, target: str, *args: str) -> dict[str, Any]:
             first_node = now
         elif line.startswith("REPORT "):
             report = json.loads(line[7:])
-    job.wait()
-    sampler.join()
+    rss.wait()
     if job.returncode != 0 or not report.get("success"):
         raise SystemExit(f"dbt build on {target} failed (exit {job.returncode}) in {data}")
     by_type: dict[str, float] = {}
@@ -83,7 +70,7 @@ def timed_build(data: Path, target: str, *args: str) -> dict[str, Any]:
         "first_node_s": round(first_node, 1),
         "node_seconds": {k: round(v, 1) for k, v in sorted(by_type.items())},
         "counts": report["counts"],
-        "peak_rss_mb": round(peak),
+        "peak_rss_mb": round(rss.peak_mb),
     }
 
 
@@ -113,15 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,5000000", help="events, comma list")
     args = parser.parse_args()
-    out: dict[str, Any] = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "runs": [],
-    }
-    for size in [int(s) for s in args.sizes.split(",") if s]:
-        out["runs"].append(bench_size(size))
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
+    out = run_sizes(args.sizes, bench_size, RESULTS)
     table = Table("events", "build", "DuckDB (s)", "Spark (s)", "Spark / DuckDB", "target")
     for run in out["runs"]:
         for mode in ("full", "incremental"):

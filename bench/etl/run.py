@@ -19,13 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.etl.load import WINDOW_END, load
-from bench.stream.run import tree_rss_mb
+from bench.runs import PeakRss, run_sizes
 from ecomlake.config import REPO_ROOT, load_settings, runtime_python
 from ecomlake.lake.catalog import open_catalog
 
@@ -53,16 +51,7 @@ def timed_job(data: Path, *args: str) -> dict[str, Any]:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    peak = 0.0
-
-    def sample() -> None:
-        nonlocal peak
-        while job.poll() is None:
-            peak = max(peak, tree_rss_mb(job.pid))
-            time.sleep(0.5)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    rss = PeakRss(job)
     steps: dict[str, float] = {}
     report: dict[str, Any] = {}
     last = started
@@ -78,8 +67,7 @@ def timed_job(data: Path, *args: str) -> dict[str, Any]:
         else:
             continue
         last = now
-    job.wait()
-    sampler.join()
+    rss.wait()
     if job.returncode != 0:
         raise SystemExit(f"ETL job failed (exit {job.returncode}) in {data}")
     wall = time.monotonic() - started
@@ -90,7 +78,7 @@ def timed_job(data: Path, *args: str) -> dict[str, Any]:
         "wall_s": round(wall, 1),
         "events_per_s": round(rows / wall) if rows else 0,
         "steps_s": steps,
-        "peak_rss_mb": round(peak),
+        "peak_rss_mb": round(rss.peak_mb),
         "curated_rows": report.get("rows", {}),
     }
 
@@ -124,15 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,5000000", help="events, comma list")
     args = parser.parse_args()
-    out: dict[str, Any] = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "runs": [],
-    }
-    for size in [int(s) for s in args.sizes.split(",") if s]:
-        out["runs"].append(bench_size(size))
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
+    out = run_sizes(args.sizes, bench_size, RESULTS)
     table = Table("events", "run", "rows read", "wall (s)", "events/s", "peak RSS (MB)", "target")
     for run in out["runs"]:
         for mode in ("full", "incremental", "noop"):

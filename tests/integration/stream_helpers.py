@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,16 @@ def expected_counts(manifest: dict[str, Any]) -> dict[str, Any]:
         "rejected": manifest["invalid_events"],
         "with_reason": manifest["invalid_events"],
     }
+
+
+def merged_days(*manifests: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per day, summed over several generator runs: orders, gross revenue, refunds."""
+    days: dict[str, Counter[str]] = {}
+    money: dict[str, dict[str, Decimal]] = {}
+    for manifest in manifests:
+        for day, v in manifest["by_day"].items():
+            days.setdefault(day, Counter())["orders"] += v["orders"]
+            m = money.setdefault(day, {"gross": Decimal(0), "refunds": Decimal(0)})
+            m["gross"] += Decimal(v["gross_revenue"])
+            m["refunds"] += Decimal(v["refunds"])
+    return {d: {"orders": days[d]["orders"], **money[d]} for d in days}

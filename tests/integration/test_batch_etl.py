@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ import pytest
 from ecomlake.config import Settings
 from ecomlake.services.kafka import KafkaService
 from tests.integration.conftest import END, produce
-from tests.integration.stream_helpers import query, run_cli, stream_env
+from tests.integration.stream_helpers import merged_days, query, run_cli, stream_env
 
 CURATED = ["events", "sessions", "orders", "order_items", "customers", "currency_rates"]
 
@@ -55,18 +53,6 @@ def fingerprints(data: Path) -> dict[str, tuple[int, str]]:
 def delta_versions(data: Path) -> dict[str, int]:
     root = data / "lake" / "curated"
     return {t: len(list((root / t / "_delta_log").glob("*.json"))) for t in CURATED}
-
-
-def merged_days(*manifests: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    days: dict[str, Counter[str]] = {}
-    money: dict[str, dict[str, Decimal]] = {}
-    for manifest in manifests:
-        for day, v in manifest["by_day"].items():
-            days.setdefault(day, Counter())["orders"] += v["orders"]
-            m = money.setdefault(day, {"gross": Decimal(0), "refunds": Decimal(0)})
-            m["gross"] += Decimal(v["gross_revenue"])
-            m["refunds"] += Decimal(v["refunds"])
-    return {d: {"orders": days[d]["orders"], **money[d]} for d in days}
 
 
 def check_orders(data: Path, *manifests: dict[str, Any]) -> None:

@@ -20,9 +20,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections import Counter
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +31,7 @@ from deltalake import DeltaTable
 from ecomlake.config import Settings
 from ecomlake.services.kafka import KafkaService
 from tests.integration.conftest import END, produce
-from tests.integration.stream_helpers import query, run_cli, stream_env
+from tests.integration.stream_helpers import merged_days, query, run_cli, stream_env
 
 MARTS = [
     "fct_orders", "fct_daily_revenue", "fct_revenue_by_segment", "fct_daily_active_users",
@@ -45,17 +43,11 @@ MARTS = [
 def expected_days(*manifests: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per day, summed over the increments: orders, gross, refunds; and each run's active
     users (runs share user ids: a returning customer is the same person in two runs)."""
-    out: dict[str, Counter[str]] = {}
-    money: dict[str, dict[str, Decimal]] = {}
-    active: dict[str, list[int]] = {}
-    for manifest in manifests:
-        for day, v in manifest["by_day"].items():
-            out.setdefault(day, Counter()).update(orders=v["orders"])
-            m = money.setdefault(day, {"gross": Decimal(0), "refunds": Decimal(0)})
-            m["gross"] += Decimal(v["gross_revenue"])
-            m["refunds"] += Decimal(v["refunds"])
-            active.setdefault(day, []).append(v["active_users"])
-    return {d: {**out[d], **money[d], "active": active[d]} for d in out}
+    days = merged_days(*manifests)
+    for day in days:
+        days[day]["active"] = [m["by_day"][day]["active_users"] for m in manifests
+                               if day in m["by_day"]]  # fmt: skip
+    return days
 
 
 def check_reconciled(data: Path, *manifests: dict[str, Any]) -> None:

@@ -47,7 +47,7 @@ def prepared(target: str, settings: Settings) -> Iterator[dict[str, str]]:
     """Make `source('curated', ...)` resolvable on `target` while inside; yields env vars."""
     tables = curated_tables(settings)
     if target == "duckdb":
-        yield _prepare_duckdb(settings)
+        yield _prepare_duckdb(settings, tables)
     elif target == "spark":
         with _spark(settings, tables):
             yield {}
@@ -58,7 +58,7 @@ def prepared(target: str, settings: Settings) -> Iterator[dict[str, str]]:
         yield {}
 
 
-def _prepare_duckdb(settings: Settings) -> dict[str, str]:
+def _prepare_duckdb(settings: Settings, tables: list[Path]) -> dict[str, str]:
     import duckdb
 
     path = warehouse_path(settings)
@@ -68,10 +68,10 @@ def _prepare_duckdb(settings: Settings) -> dict[str, str]:
     except duckdb.IOException as exc:  # DuckDB allows one writing process
         raise EcomlakeError(f"the warehouse {path} is in use by another process: {exc}") from None
     try:
-        names = register_curated(con, settings.lake.curated_dir(settings.data_dir))
+        register_curated(con, tables)
     finally:
         con.close()
-    log.info("duckdb: curated views %s in %s", ", ".join(names), path)
+    log.info("duckdb: curated views %s in %s", ", ".join(t.name for t in tables), path)
     return {"ECOMLAKE_WAREHOUSE": str(path)}
 
 

@@ -27,7 +27,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def curated_view_sql(name: str, table_dir: Path) -> str:
+def curated_view_sql(table_dir: Path) -> str:
     """SELECT over the table's current files, columns in the table's order."""
     from deltalake import DeltaTable
 
@@ -56,17 +56,12 @@ def _duckdb_type(arrow_type: pa.DataType) -> str:
         con.close()
 
 
-def register_curated(con: duckdb.DuckDBPyConnection, curated_dir: Path) -> list[str]:
-    """(Re)create `curated.<table>` views for every curated Delta table; return their names."""
+def register_curated(con: duckdb.DuckDBPyConnection, tables: list[Path]) -> None:
+    """(Re)create a `curated.<table>` view for each curated Delta table folder."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {CURATED_SCHEMA}")
-    names = []
-    for table_dir in sorted(curated_dir.iterdir()) if curated_dir.is_dir() else []:
-        if not (table_dir / "_delta_log").is_dir():
-            continue
-        sql = curated_view_sql(table_dir.name, table_dir)
+    for table_dir in tables:
+        sql = curated_view_sql(table_dir)
         con.execute(f'CREATE OR REPLACE VIEW {CURATED_SCHEMA}."{table_dir.name}" AS {sql}')
-        names.append(table_dir.name)
-    return names
 
 
 def attach_marts(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
