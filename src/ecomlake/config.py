@@ -9,6 +9,7 @@ work on one machine.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,29 @@ class BatchSettings(BaseModel):
     target_file_mb: int = Field(128, ge=1)
 
 
+class OrchestrateSettings(BaseModel):
+    """Airflow (`ecomlake up --with airflow`, `ecomlake orchestrate`) and its DAGs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    port: int = Field(8080, ge=1, le=65535)  # API server and UI
+    # The first day ecommerce_daily's catch-up covers once the DAG is unpaused.
+    start_date: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    # SQLAlchemy URI of Airflow's metadata DB; default SQLite in the data folder. PostgreSQL:
+    # postgresql+psycopg2://user:pass@host/airflow (install psycopg2 in .venvs/airflow).
+    metadata_db: str | None = None
+    # ecommerce_daily's sensor: how long to wait for the lake to cover the interval.
+    sensor_timeout_s: float = Field(3600.0, gt=0)
+    sensor_poke_s: float = Field(30.0, gt=0)
+    # The interval's raw snapshot also goes to Snowflake (an Iceberg table reading its
+    # metadata) when switched on; needs SNOWFLAKE_* credentials and the names below.
+    snowflake_load: bool = False
+    snowflake_external_volume: str = "ecomlake_lake"
+    snowflake_catalog_integration: str = "ecomlake_object_store"
+    # A check fails when the newest raw commit is older than this at the check's time.
+    max_lake_age_h: float = Field(36.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything configurable. Paths may be relative to the repository root."""
 
@@ -139,6 +163,7 @@ class Settings(BaseSettings):
     lake: LakeSettings = LakeSettings()
     stream: StreamSettings = StreamSettings()
     batch: BatchSettings = BatchSettings()
+    orchestrate: OrchestrateSettings = OrchestrateSettings()
 
     @field_validator("data_dir", "jars_dir")
     @classmethod

@@ -19,7 +19,12 @@ STEP, TOTAL, REPORT = "STEP ", "TOTAL ", "REPORT "
 
 
 def run_job(
-    cfg: Settings, runtime: str, module: str, args: list[str], what: str
+    cfg: Settings,
+    runtime: str,
+    module: str,
+    args: list[str],
+    what: str,
+    env: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, Any], Path]:
     """Run `python -m module args` in `runtime`'s environment; return (exit code, REPORT, log)."""
     python = runtime_python(runtime)
@@ -27,7 +32,8 @@ def run_job(
         raise EcomlakeError(f"the {runtime} environment is missing: run `make setup`")
     cfg.logs_dir.mkdir(parents=True, exist_ok=True)
     log_path = cfg.logs_dir / f"{module.rsplit('.', 1)[-1]}.log"
-    env = dict(os.environ, SPARK_LOCAL_IP=os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"))
+    env = dict(env or os.environ)
+    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     env["ECOMLAKE_DATA_DIR"] = str(cfg.data_dir)
     report: dict[str, Any] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

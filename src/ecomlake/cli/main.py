@@ -9,6 +9,7 @@ from ecomlake.cli import (  # noqa: F401  (registers commands)
     etl,
     generate,
     lake,
+    orchestrate,
     services,
     stream,
     transform,

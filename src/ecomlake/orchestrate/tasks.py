@@ -1,0 +1,137 @@
+"""Operators and task callables the ecomlake DAGs share. The work itself lives in
+`ecomlake.orchestrate` (typed, unit-tested); this module adapts it to Airflow."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from airflow.exceptions import AirflowSensorTimeout, AirflowSkipException
+from airflow.sdk import Asset, BaseSensorOperator
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+
+from ecomlake.config import Settings, load_settings
+from ecomlake.orchestrate.airflow_home import (
+    DBT_PROJECT_DIR,
+    LAKE_POOL,
+    dbt_executable,
+    dbt_manifest,
+)
+
+log = logging.getLogger(__name__)
+SETTINGS: Settings = load_settings()
+CURATED = Asset("ecomlake://lake/curated", group="lake")
+MARTS = Asset("ecomlake://warehouse/marts", group="warehouse")
+
+
+def interval_day(context: Any) -> date:
+    """The UTC day a daily run is for: its data interval's start."""
+    start: datetime = context["data_interval_start"]
+    return start.date()
+
+
+class LakeCoversInterval(BaseSensorOperator):  # type: ignore[misc]
+    """Waits until raw.events (Iceberg) holds the whole data interval; on timeout, says what
+    the lake has and what is missing instead of a bare timeout."""
+
+    def poke(self, context: Any) -> bool:
+        from ecomlake.orchestrate.coverage import lake_coverage
+
+        end: datetime = context["data_interval_end"]
+        coverage = lake_coverage(SETTINGS, end)
+        log.info("%s", coverage.describe(end))
+        if coverage.covers(end):
+            context["ti"].xcom_push(key="snapshot_id", value=coverage.snapshot_id)
+        return coverage.covers(end)
+
+    def execute(self, context: Any) -> Any:
+        try:
+            return super().execute(context)
+        except AirflowSensorTimeout:
+            from ecomlake.orchestrate.coverage import lake_coverage
+
+            end: datetime = context["data_interval_end"]
+            raise AirflowSensorTimeout(
+                f"gave up after {self.timeout:.0f} s: {lake_coverage(SETTINGS, end).describe(end)}"
+            ) from None
+
+
+def run_etl() -> dict[str, Any]:
+    """The Spark ETL (raw -> curated), skipped without starting a JVM when curated has
+    already absorbed raw's current snapshot: reruns of an interval change nothing."""
+    from ecomlake.orchestrate.jobs import run_module
+    from ecomlake.orchestrate.lake_state import curated_is_current
+
+    current, why = curated_is_current(SETTINGS)
+    if current:
+        log.info("%s: nothing to do", why)
+        return {"mode": "up-to-date"}
+    log.info("%s: running the ETL", why)
+    report = run_module(SETTINGS, "spark", "ecomlake.batch.job", [])
+    log.info("ETL: %s", report)
+    return report
+
+
+def register_curated_views() -> None:
+    """dbt's sources on DuckDB are views over the Delta tables' current files."""
+    from ecomlake.transform.targets import prepared
+
+    with prepared("duckdb", SETTINGS):
+        pass
+
+
+def dbt_group(group_id: str = "dbt") -> DbtTaskGroup:
+    """`dbt build` of the project through Cosmos: one task per model running the model and
+    then its tests (TestBehavior.BUILD), in the dbt environment's executable."""
+    from ecomlake.transform.warehouse import warehouse_path
+
+    logs = SETTINGS.data_dir / "dbt" / "airflow" / "logs"
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            manifest_path=dbt_manifest(SETTINGS),
+            install_dbt_deps=False,
+            env_vars={
+                "ECOMLAKE_WAREHOUSE": str(warehouse_path(SETTINGS)),
+                "DBT_LOG_PATH": str(logs),
+            },
+        ),
+        profile_config=ProfileConfig(
+            profile_name="ecomlake",
+            target_name="duckdb",
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            dbt_executable_path=str(dbt_executable()),
+            invocation_mode=InvocationMode.SUBPROCESS,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+        ),
+        operator_args={"install_deps": False, "pool": LAKE_POOL},
+    )
+
+
+def run_maintenance() -> dict[str, Any]:
+    from ecomlake.orchestrate.jobs import run_module
+    from ecomlake.orchestrate.maintenance import needs_maintenance, record_maintenance
+
+    needed, why = needs_maintenance(SETTINGS)
+    if not needed:
+        skip(why)
+    log.info("maintenance: %s", why)
+    report = run_module(SETTINGS, "spark", "ecomlake.batch.maintain", [])
+    for row in report.get("tables", []):
+        log.info("%s", row)
+    if report.get("failed"):
+        raise RuntimeError(f"maintenance failed on: {report['failed']}")
+    record_maintenance(SETTINGS)
+    return report
+
+
+def skip(reason: str) -> None:
+    raise AirflowSkipException(reason)
