@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JARS := jvm/lib
 JVM_RUNTIMES := kafka flink spark
-PY_RUNTIMES := flink spark dbt
+PY_RUNTIMES := flink spark dbt airflow
 # PyFlink brings its own logging backend: keep the connectors' slf4j API out of its classpath.
 MVN_ARGS_flink := -DexcludeArtifactIds=slf4j-api,commons-logging
 # PySpark ships Spark, Scala, Hadoop client and logging: only the connectors are fetched.
@@ -50,31 +50,35 @@ setup: $(VENV)/.synced $(foreach r,$(PY_RUNTIMES),.venvs/$(r)/.synced) $(foreach
 	@echo "set-up complete: $(BIN)/ecomlake"
 
 # --- the two commands of the quickstart --------------------------------------------------------
-demo: setup ## Kafka, 100k generated events, Flink stream into Iceberg, counts per layer
+demo: setup ## The main job: 200k events -> Kafka -> Flink -> Iceberg -> Airflow (Spark, dbt, checks) per day -> report
 	$(BIN)/ecomlake demo
 
 # The Spark transforms' unit tests run in the spark environment (pyspark is not in the core one).
 SPARK_PYTEST := PYARROW_IGNORE_TIMEZONE=1 SPARK_LOCAL_IP=127.0.0.1 .venvs/spark/bin/python -m pytest -p no:cacheprovider tests/spark
+# The DAG tests import Airflow and Cosmos: they run in the airflow environment.
+AIRFLOW_PYTEST := .venvs/airflow/bin/python -m pytest -p no:cacheprovider tests/airflow
 
 test: setup lint ## Lint, then run the whole test suite (unit + integration against real engines)
 	$(SPARK_PYTEST) $(PYTEST_ARGS)
+	$(AIRFLOW_PYTEST) $(PYTEST_ARGS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: setup ## Unit tests only
 	$(SPARK_PYTEST) $(PYTEST_ARGS)
+	$(AIRFLOW_PYTEST) $(PYTEST_ARGS)
 	$(BIN)/pytest -m unit $(PYTEST_ARGS)
 
 test-integration: setup ## Integration tests only (start their own Kafka broker)
 	$(BIN)/pytest -m integration $(PYTEST_ARGS)
 
 lint: setup ## ruff + mypy
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench orchestrate
+	$(BIN)/ruff format --check src tests bench orchestrate
 	$(BIN)/mypy
 
 fmt: setup ## Format and auto-fix
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench orchestrate
+	$(BIN)/ruff check --fix src tests bench orchestrate
 
 bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness), ETL, dbt
 	$(BIN)/python -m bench.ingest.run

@@ -7,7 +7,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from airflow.exceptions import AirflowSensorTimeout, AirflowSkipException
+from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 from airflow.sdk import Asset, BaseSensorOperator
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
@@ -112,7 +112,7 @@ def dbt_group(group_id: str = "dbt") -> DbtTaskGroup:
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
         ),
-        operator_args={"install_deps": False, "pool": LAKE_POOL},
+        operator_args={"pool": LAKE_POOL},
     )
 
 
