@@ -24,6 +24,15 @@ DBT_MODELS = {
     "fct_cohort_retention", "fct_daily_active_users", "fct_daily_revenue", "fct_funnel_daily",
     "fct_orders", "fct_product_performance", "fct_revenue_by_segment", "fct_sessions",
 }  # fmt: skip
+# Tests on two models (and the singular reconciliation test) run as their own tasks once every
+# parent is built; the others run inside their model's `dbt build` task.
+DBT_TESTS = {
+    "dbt.relationships_fct_product_performance_product_id__product_id__ref_dim_products__test",
+    "dbt.relationships_fct_orders_person_id__person_id__ref_dim_customers__test",
+    "dbt.relationships_stg_curated__order_items_order_id__order_id__ref_stg_curated__orders__test",
+    "dbt.assert_daily_revenue_reconciles_with_curated_test",
+}
+DBT_TASKS = {f"dbt.{m}_model_build" for m in DBT_MODELS} | DBT_TESTS
 CHECKS = {"check_kafka_vs_raw", "check_raw_vs_curated", "check_curated_vs_marts",
           "check_freshness", "check_keys"}  # fmt: skip
 SNAPSHOT: dict[str, dict[str, Any]] = {
@@ -31,8 +40,7 @@ SNAPSHOT: dict[str, dict[str, Any]] = {
         "schedule": "0 0 * * *",
         "catchup": True,
         "tasks": {"wait_for_lake", "etl", "register_views", *CHECKS, "load_warehouse",
-                  "load_snowflake", "maintain_lake"}
-        | {f"dbt.{m}_model_build" for m in DBT_MODELS},
+                  "load_snowflake", "maintain_lake"} | DBT_TASKS,
     },
     "lake_maintenance": {
         "schedule": "delta=datetime.timedelta(seconds=3600)",
@@ -42,7 +50,7 @@ SNAPSHOT: dict[str, dict[str, Any]] = {
     "marts_refresh": {
         "schedule": "Asset",
         "catchup": False,
-        "tasks": {"register_views", "publish_marts"} | {f"dbt.{m}_model_build" for m in DBT_MODELS},
+        "tasks": {"register_views", "publish_marts"} | DBT_TASKS,
     },
 }  # fmt: skip
 

@@ -41,7 +41,7 @@ def run(
     cfg = settings()
     interval = _day(day)
     args = [dag_id, "--date", interval.isoformat()]
-    _, report, log_path = run_job(cfg, "airflow", "ecomlake.orchestrate.runner", args,
+    _, report, log_path = run_job(cfg, "airflow", "ecomlake.orchestrate.dag_run", args,
                                      f"{dag_id} {interval}", env=airflow_env(cfg))  # fmt: skip
     if not report:
         raise EcomlakeError(f"{dag_id} {interval} did not run: {last_error(log_path)}")

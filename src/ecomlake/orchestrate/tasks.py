@@ -7,8 +7,8 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 from airflow.sdk import Asset, BaseSensorOperator
+from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 
@@ -111,6 +111,8 @@ def dbt_group(group_id: str = "dbt") -> DbtTaskGroup:
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
+            # A test on two models (relationships) runs once both exist, as in `dbt build`.
+            should_detach_multiple_parents_tests=True,
         ),
         operator_args={"pool": LAKE_POOL},
     )

@@ -33,6 +33,7 @@ class Service(ABC):
     """A process `ecomlake up` runs in the background. Subclasses say how to run and probe it."""
 
     name: str = ""
+    group_kill = False  # stop the whole process group (children that ignore SIGTERM)
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -135,7 +136,7 @@ class Service(ABC):
         rec = self.record()
         if rec is None:
             return f"{self.name} is not running"
-        killed = terminate(rec.pid, rec.marker)
+        killed = terminate(rec.pid, rec.marker, group=self.group_kill)
         self.pid_file.unlink(missing_ok=True)
         how = "killed after the grace period" if killed else "stopped"
         return f"{self.name} {how} (pid {rec.pid})"

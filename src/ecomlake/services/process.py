@@ -90,20 +90,26 @@ def spawn(
     return proc
 
 
-def terminate(pid: int, marker: str, grace_s: float = 30.0) -> bool:
-    """SIGTERM the process, wait up to `grace_s`, then SIGKILL. True if it had to be killed."""
+def terminate(pid: int, marker: str, grace_s: float = 30.0, group: bool = False) -> bool:
+    """SIGTERM the process (its whole group with `group`: spawn() makes each service a group
+    leader), wait up to `grace_s`, then SIGKILL. True if it had to be killed."""
     if not process_alive(pid, marker):
         return False
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
+
+    def kill(sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig) if group else os.kill(pid, sig)
+
+    kill(signal.SIGTERM)
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
         reap(pid)
         if not process_alive(pid, marker):
+            if group:  # workers left behind by the leader
+                kill(signal.SIGKILL)
             return False
         time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+    kill(signal.SIGKILL)
     for _ in range(50):
         reap(pid)
         if not process_alive(pid, marker):

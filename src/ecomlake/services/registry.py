@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
+from ecomlake.services.airflow import AirflowApiServer
 from ecomlake.services.base import Service
 from ecomlake.services.flink import FlinkJobManager
 from ecomlake.services.kafka import KafkaService
 
 CORE: tuple[type[Service], ...] = (KafkaService,)
-OPTIONAL: dict[str, type[Service]] = {FlinkJobManager.name: FlinkJobManager}
+OPTIONAL: dict[str, type[Service]] = {
+    FlinkJobManager.name: FlinkJobManager,
+    AirflowApiServer.name: AirflowApiServer,
+}
 
 
 def known_names() -> list[str]:

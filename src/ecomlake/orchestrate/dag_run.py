@@ -4,7 +4,7 @@
 stdout carries the jobs protocol (`REPORT json`): the run's state and, per task, its state,
 duration and, for a failed task, the error.
 
-    python -m ecomlake.orchestrate.runner ecommerce_daily --date 2026-11-25
+    python -m ecomlake.orchestrate.dag_run ecommerce_daily --date 2026-11-25
 """
 
 from __future__ import annotations
@@ -93,9 +93,12 @@ def run(dag_id: str, day: date) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dag_id")
-    parser.add_argument("--date", required=True, type=date.fromisoformat)
+    parser.add_argument("dag_id", nargs="?")
+    parser.add_argument("--date", type=date.fromisoformat)
+    parser.add_argument("--prepare", action="store_true", help="only set up the metadata DB")
     args = parser.parse_args(argv)
+    if not args.prepare and (args.dag_id is None or args.date is None):
+        parser.error("a DAG id and --date are needed (or --prepare)")
     sys.stdout = sys.stderr  # Airflow's and the tasks' output go to the log
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -104,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         airflow_home(settings).mkdir(parents=True, exist_ok=True)
         prepare_metadata_db()
+        if args.prepare:
+            return 0
         report = run(args.dag_id, args.date)
     except EcomlakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
