@@ -133,7 +133,7 @@ class OrchestrateSettings(BaseModel):
     # The first day ecommerce_daily's catch-up covers once the DAG is unpaused.
     start_date: datetime = datetime(2026, 1, 1, tzinfo=UTC)
     # SQLAlchemy URI of Airflow's metadata DB; default SQLite in the data folder. PostgreSQL:
-    # postgresql+psycopg2://user:pass@host/airflow (install psycopg2 in .venvs/airflow).
+    # postgresql+psycopg2://user:pass@host/airflow (psycopg2 is in .venvs/airflow).
     metadata_db: str | None = None
     # ecommerce_daily's sensor: how long to wait for the lake to cover the interval.
     sensor_timeout_s: float = Field(3600.0, gt=0)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = ["up", "down", "status", "generate", "stream", "demo", "query", "lake", "lake tables"]
+COMMANDS = ["up", "down", "status", "generate", "stream", "demo", "query", "lake", "lake tables",
+            "orchestrate", "orchestrate run"]  # fmt: skip
 
 
 def ecomlake(
@@ -43,6 +44,8 @@ def test_help(command: str) -> None:
         (["generate", "--live", "--to", "file", "-o", "x"], "--rate"),
         (["generate", "--events", "0", "--to", "file", "-o", "x"], "--events"),
         (["up", "--with", "nosuchservice"], "unknown service"),
+        (["orchestrate", "run", "ecommerce_daily", "--date", "2026-13-01"], "--date"),
+        (["orchestrate", "run", "nosuchdag", "--date", "2026-11-01"], "unknown DAG 'nosuchdag'"),
     ],
 )
 def test_bad_arguments_give_one_line_errors(args: list[str], fragment: str, tmp_path: Path) -> None:

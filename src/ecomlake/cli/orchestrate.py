@@ -11,7 +11,7 @@ from rich.table import Table
 from ecomlake.cli.app import app, console, settings
 from ecomlake.cli.jobs import last_error, run_job
 from ecomlake.errors import EcomlakeError
-from ecomlake.orchestrate.airflow_home import airflow_env, airflow_home
+from ecomlake.orchestrate.airflow_home import DAGS_DIR, airflow_env, airflow_home
 
 orchestrate_app = typer.Typer(
     help="Run the Airflow DAGs: ecommerce_daily, lake_maintenance, marts_refresh.",
@@ -26,7 +26,12 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise EcomlakeError(f"--date {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def known_dags() -> list[str]:
+    """One DAG per file in orchestrate/dags/, named like the file."""
+    return sorted(path.stem for path in DAGS_DIR.glob("*.py"))
 
 
 @orchestrate_app.command("run")
@@ -40,6 +45,8 @@ def run(
     metadata DB the UI shows) and print each task's state and duration."""
     cfg = settings()
     interval = _day(day)
+    if dag_id not in known_dags():
+        raise EcomlakeError(f"unknown DAG {dag_id!r}; DAGs: {', '.join(known_dags())}")
     args = [dag_id, "--date", interval.isoformat()]
     _, report, log_path = run_job(cfg, "airflow", "ecomlake.orchestrate.dag_run", args,
                                      f"{dag_id} {interval}", env=airflow_env(cfg))  # fmt: skip

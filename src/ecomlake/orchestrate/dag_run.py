@@ -47,8 +47,8 @@ def logical_date_for(dag: Any, day: date) -> datetime:
 
 def run(dag_id: str, day: date) -> dict[str, Any]:
     from airflow.dag_processing.dagbag import DagBag
-    from airflow.listeners import hookimpl
-    from airflow.listeners.listener import get_listener_manager
+    from airflow.sdk._shared.listeners import hookimpl
+    from airflow.sdk.listener import get_listener_manager  # the task side's listeners
 
     class FailureRecorder:
         """An Airflow listener keeping each failed task's error, for the report."""

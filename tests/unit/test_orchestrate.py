@@ -1,0 +1,92 @@
+"""The orchestration logic the DAGs call, without Airflow: the sensor's rule, the checks'
+verdicts, the Snowflake statements, when maintenance is worth a Spark job, the HTML report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ecomlake.cli.report import html_report
+from ecomlake.config import load_settings
+from ecomlake.errors import EcomlakeError
+from ecomlake.orchestrate import maintenance
+from ecomlake.orchestrate.coverage import Coverage
+from ecomlake.orchestrate.load import snowflake_statements
+from ecomlake.orchestrate.quality import Check, QualityError
+
+pytestmark = pytest.mark.unit
+END = datetime(2026, 11, 26, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("committed", "reaches_end", "behind", "covers"),
+    [
+        (END + timedelta(minutes=5), True, None, True),  # event time moved past the end
+        (END + timedelta(minutes=5), False, 0, True),  # caught up with Kafka: a backfill's end
+        (END + timedelta(minutes=5), False, 12, False),  # still reading the interval
+        (END + timedelta(minutes=5), False, None, False),  # Kafka unknown: cannot tell
+        (END - timedelta(minutes=5), True, 0, False),  # committed before the interval ended
+        (None, False, 0, False),  # no snapshot at all
+    ],
+)
+def test_sensor_rule(
+    committed: datetime | None, reaches_end: bool, behind: int | None, covers: bool
+) -> None:
+    coverage = Coverage(1 if committed else None, committed, reaches_end, behind)
+    assert coverage.covers(END) is covers
+    assert ("does not cover" in coverage.describe(END)) is (not covers and committed is not None)
+
+
+def test_sensor_message_names_the_stream_job_when_the_lake_is_empty() -> None:
+    assert "ecomlake stream" in Coverage(None, None, False, None).describe(END)
+
+
+def test_failed_check_raises_with_layer_and_numbers() -> None:
+    check = Check("raw -> curated", False, "2026-11-25: raw.events 10 vs curated.events 9")
+    with pytest.raises(QualityError, match=r"^raw -> curated: 2026-11-25: raw.events 10 vs"):
+        check.raise_if_failed()
+    assert Check("keys", True, "fine").raise_if_failed().message == "fine"
+
+
+def test_snowflake_statements_point_the_iceberg_table_at_the_snapshot(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, lake={"warehouse": "s3://bucket/lake"},
+                             orchestrate={"snowflake_external_volume": "vol"})  # fmt: skip
+    create, refresh = snowflake_statements(
+        settings, "s3://bucket/lake/raw/events/metadata/00042-abc.metadata.json"
+    )
+    assert "EXTERNAL_VOLUME = 'vol'" in create
+    assert "METADATA_FILE_PATH = 'raw/events/metadata/00042-abc.metadata.json'" in create
+    assert refresh == (
+        "ALTER ICEBERG TABLE RAW.EVENTS REFRESH 'raw/events/metadata/00042-abc.metadata.json'"
+    )
+    with pytest.raises(EcomlakeError, match="not under the lake warehouse"):
+        snowflake_statements(settings, "s3://elsewhere/v1.metadata.json")
+
+
+def test_maintenance_runs_first_then_only_when_files_piled_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(data_dir=tmp_path)
+    files = {"raw.events": 120, "curated.events": 8}
+    monkeypatch.setattr(maintenance, "file_counts", lambda _: dict(files))
+    assert maintenance.needs_maintenance(settings) == (True, "no maintenance recorded yet")
+    files["raw.events"] = 14  # compacted
+    maintenance.record_maintenance(settings)
+    files["raw.events"] = 14 + maintenance.MIN_NEW_FILES - 1
+    assert maintenance.needs_maintenance(settings)[0] is False
+    files["curated.events"] = 8 + maintenance.MIN_NEW_FILES
+    needed, why = maintenance.needs_maintenance(settings)
+    assert needed and "curated.events +10" in why
+
+
+def test_html_report_escapes_and_marks_failures() -> None:
+    page = html_report(
+        "demo <report>",
+        [("counts", [{"layer": "a<b", "expected": 1_000, "found": 999, "": "✗"}])],
+        ['ecomlake query "SELECT 1"'],
+    )
+    assert "<title>demo &lt;report&gt;</title>" in page
+    assert "a&lt;b" in page and '<td class="num">1,000</td>' in page
+    assert '<td class="bad">✗</td>' in page
