@@ -98,10 +98,16 @@ def _cents(amount: object) -> int:
     return int(Decimal(str(amount)) * 100)
 
 
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _show(rows: list[dict[str, Any]], title: str) -> None:
     table = Table(*rows[0].keys(), title=title) if rows else Table(title=title)
     for row in rows:
-        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
+        table.add_row(*(_text(v) for v in row.values()))
     console.print(table)
 
 
@@ -232,13 +238,13 @@ def _freshness(cfg: Settings, elapsed_s: float) -> dict[str, Any]:
     from datetime import UTC, datetime
 
     from ecomlake.orchestrate.coverage import lake_coverage
-    from ecomlake.orchestrate.lake_state import absorbed_snapshot
+    from ecomlake.orchestrate.lake_state import curated_is_current
 
     cover = lake_coverage(cfg, datetime.now(UTC))
     return {
         "raw.events snapshot": str(cover.snapshot_id),
         "committed (UTC)": f"{cover.committed_at:%Y-%m-%d %H:%M:%S}" if cover.committed_at else "-",
         "Kafka messages not in the lake": cover.behind,
-        "curated absorbed it": absorbed_snapshot(cfg) == cover.snapshot_id,
+        "curated absorbed it": curated_is_current(cfg)[0],
         "demo wall time": f"{elapsed_s / 60:.1f} min",
     }

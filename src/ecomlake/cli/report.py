@@ -18,7 +18,7 @@ th{text-align:left;background:#f0f4f8}td.num{text-align:right;font-variant-numer
 
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
-        return f"<td>{value}</td>"
+        return f"<td>{'yes' if value else 'no'}</td>"
     if isinstance(value, int):
         return f'<td class="num">{value:,}</td>'
     if isinstance(value, float):

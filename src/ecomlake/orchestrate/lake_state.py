@@ -6,18 +6,6 @@ from __future__ import annotations
 from ecomlake.config import Settings
 
 
-def raw_snapshot(settings: Settings) -> int | None:
-    from pyiceberg.exceptions import NoSuchTableError
-
-    from ecomlake.lake.catalog import open_catalog
-
-    try:
-        snapshot = open_catalog(settings).load_table(("raw", "events")).current_snapshot()
-    except NoSuchTableError:
-        return None
-    return snapshot.snapshot_id if snapshot is not None else None
-
-
 def absorbed_snapshot(settings: Settings) -> int | None:
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
@@ -32,9 +20,33 @@ def absorbed_snapshot(settings: Settings) -> int | None:
 
 
 def curated_is_current(settings: Settings) -> tuple[bool, str]:
-    raw, absorbed = raw_snapshot(settings), absorbed_snapshot(settings)
-    if raw is None:
+    """True when every raw.events snapshot after the one curated absorbed only rewrote files
+    (compaction: operation `replace`), so the ETL would find no new rows."""
+    from pyiceberg.exceptions import NoSuchTableError
+    from pyiceberg.table.snapshots import Operation, Snapshot
+
+    from ecomlake.lake.catalog import open_catalog
+
+    try:
+        table = open_catalog(settings).load_table(("raw", "events"))
+    except NoSuchTableError:
+        return True, "raw.events does not exist yet"
+    current = table.current_snapshot()
+    if current is None:
         return True, "raw.events has no snapshot yet"
-    if raw == absorbed:
-        return True, f"curated has absorbed raw snapshot {raw}"
-    return False, f"raw.events is at snapshot {raw}, curated at {absorbed}"
+    absorbed = absorbed_snapshot(settings)
+    snapshot: Snapshot | None = current
+    new = 0
+    while snapshot is not None and snapshot.snapshot_id != absorbed:
+        if snapshot.summary is None or snapshot.summary.operation != Operation.REPLACE:
+            new += 1
+        parent = snapshot.parent_snapshot_id
+        snapshot = table.snapshot_by_id(parent) if parent is not None else None
+    if snapshot is None:  # absorbed not among the ancestors: never run, rolled back, expired
+        return (
+            False,
+            f"curated has absorbed {absorbed}, not an ancestor of raw's {current.snapshot_id}",
+        )
+    if new:
+        return False, f"raw.events has {new} snapshot(s) with data after {absorbed}"
+    return True, f"curated has absorbed raw.events up to {current.snapshot_id}"

@@ -205,10 +205,8 @@ def _usd(cents: int) -> str:
 # --- freshness and keys ---------------------------------------------------------------------
 def check_freshness(settings: Settings, end: datetime, now: datetime | None = None) -> Check:
     """raw.events committed after the interval, recently, and curated has absorbed it."""
-    from deltalake import DeltaTable
-
-    from ecomlake.batch.state import recorded_snapshot
     from ecomlake.orchestrate.coverage import lake_coverage
+    from ecomlake.orchestrate.lake_state import curated_is_current
 
     now = now or datetime.now(UTC)
     cover = lake_coverage(settings, end)
@@ -219,11 +217,9 @@ def check_freshness(settings: Settings, end: datetime, now: datetime | None = No
     if age > limit:
         return Check("freshness", False, f"the newest raw.events commit is {_hours(age)} old "
                      f"(limit {_hours(limit)}): is the stream job running?")  # fmt: skip
-    events_dir = settings.lake.curated_dir(settings.data_dir) / "events"
-    absorbed = recorded_snapshot(DeltaTable(str(events_dir)).history())
-    if absorbed != cover.snapshot_id:
-        return Check("freshness", False, f"curated.events has absorbed raw snapshot {absorbed}, "
-                     f"raw.events is at {cover.snapshot_id}: the ETL is behind")  # fmt: skip
+    current, why = curated_is_current(settings)
+    if not current:
+        return Check("freshness", False, f"the ETL is behind: {why}")
     return Check("freshness", True, f"raw.events committed {_hours(age)} ago, "
                  f"{cover.behind} messages behind Kafka; curated has absorbed it")  # fmt: skip
 
