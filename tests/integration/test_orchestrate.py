@@ -3,7 +3,8 @@ over data from the real stream job: the sensor, the Spark ETL, dbt through Cosmo
 checks, the warehouse load and maintenance.
 
 1. the run for a day succeeds; the marts and the warehouse load match the generator's truth;
-2. a rerun of the same interval succeeds and changes nothing (idempotent);
+2. a rerun of the same interval succeeds and changes nothing (idempotent); the hourly
+   lake_maintenance then finds nothing to merge and does not update the curated asset;
 3. an injected discrepancy (messages whose offsets the stream group committed but that never
    reached the lake: data loss) fails the run on check_kafka_vs_raw, with a message naming
    the layer and the numbers.
@@ -37,10 +38,12 @@ def revenue(data: Path) -> dict[str, tuple[int, Decimal]]:
     return {r["d"]: (r["orders"], r["gross_revenue"]) for r in rows}
 
 
-def orchestrate(env: dict[str, str], day: str) -> subprocess.CompletedProcess[str]:
+def orchestrate(
+    env: dict[str, str], day: str, dag_id: str = "ecommerce_daily"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ecomlake", "orchestrate", "run", "ecommerce_daily", "--date",
-         day], env=env, capture_output=True, text=True, timeout=1200, check=False,
+        [sys.executable, "-m", "ecomlake", "orchestrate", "run", dag_id, "--date", day],
+        env=env | {"COLUMNS": "200"}, capture_output=True, text=True, timeout=1200, check=False,
     )  # fmt: skip
 
 
@@ -96,11 +99,20 @@ def test_ecommerce_daily_runs_checks_and_fails_on_lost_data(
         con.close()
     assert loaded == (raw["n"],) and snapshot_rows == raw["n"]
 
-    # 2. The same interval again: success, same marts.
+    # 2. The same interval again: success, same marts; the ETL and maintenance have nothing
+    # to do (maintenance compacted raw.events, which is not new data).
     before = revenue(data)
     again = orchestrate(env, DAY)
     assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
     assert revenue(data) == before
+    assert any("maintain_lake" in line and "skipped" in line for line in again.stdout.splitlines())
+    hourly = orchestrate(env, DAY, dag_id="lake_maintenance")
+    assert hourly.returncode == 0, (hourly.stdout + hourly.stderr)[-4000:]
+    states = {line.split("│")[1].strip(): line.split("│")[2].strip()
+              for line in hourly.stdout.splitlines() if line.count("│") == 4}  # fmt: skip
+    # No new raw rows: the curated asset is not updated (so marts_refresh does not run).
+    assert states == {"catch_up_curated": "success", "publish_curated": "skipped",
+                      "maintain": "skipped"}  # fmt: skip
 
     # 3. Lost messages: the run fails on the Kafka -> raw check, naming the numbers.
     lose_messages(kafka_settings, env, 3)
