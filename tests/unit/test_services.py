@@ -79,3 +79,26 @@ def test_single_node_properties(settings: Settings) -> None:
     assert "process.roles=broker,controller" in text
     assert "offsets.topic.replication.factor=1" in text
     assert "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093" in text
+
+
+def test_group_stop_reaches_children_that_ignore_sigterm(tmp_path: Path) -> None:
+    """Airflow's components: identified by their environment (they rewrite their command
+    line), and stopped with their whole process group (their workers ignore SIGTERM)."""
+    import os
+    import subprocess
+    import time
+
+    from ecomlake.services.process import spawn, terminate
+
+    marker = f"env:ECOMLAKE_TEST_HOME={tmp_path} "
+    script = "trap '' TERM; sleep 300 & wait"  # the child ignores SIGTERM too
+    leader = spawn(["bash", "-c", script], tmp_path / "log",
+                   env=dict(os.environ, ECOMLAKE_TEST_HOME=str(tmp_path)))  # fmt: skip
+    time.sleep(0.5)
+    assert process_alive(leader.pid, marker)
+    assert not process_alive(leader.pid, f"env:ECOMLAKE_TEST_HOME={tmp_path}x ")
+    assert terminate(leader.pid, marker, grace_s=1, group=True)  # needed SIGKILL
+    time.sleep(0.2)
+    found = subprocess.run(["ps", "-o", "stat=", "-g", str(leader.pid)], capture_output=True,
+                           text=True, check=False)  # fmt: skip
+    assert [s for s in found.stdout.split() if not s.startswith("Z")] == []  # zombies are dead

@@ -54,7 +54,6 @@ def airflow_env(settings: Settings) -> dict[str, str]:
             # of a shared deployment).
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
             "ECOMLAKE_DATA_DIR": str(settings.data_dir),

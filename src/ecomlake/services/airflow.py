@@ -18,6 +18,7 @@ from ecomlake.config import runtime_python
 from ecomlake.errors import EcomlakeError
 from ecomlake.orchestrate.airflow_home import airflow_bin, airflow_env, airflow_home
 from ecomlake.services.base import Service
+from ecomlake.services.process import ENV_MARKER
 
 
 class _AirflowProcess(Service):
@@ -46,10 +47,11 @@ class _AirflowProcess(Service):
 
     @property
     def marker(self) -> str:
-        return str(self.settings.run_dir / f"{self.name}.airflow-pid")
+        # Airflow rewrites its command line (setproctitle): the environment identifies it.
+        return f"{ENV_MARKER}AIRFLOW_HOME={airflow_home(self.settings)} "
 
     def command(self) -> list[str]:
-        return [str(airflow_bin()), self.component, "--pid", self.marker]
+        return [str(airflow_bin()), self.component]
 
     def healthy(self) -> bool:
         status = (self.health() or {}).get(self.component.replace("-", "_"), {})

@@ -49,7 +49,7 @@ class Service(ABC):
 
     @abstractmethod
     def command(self) -> list[str]:
-        """The command line; it must contain `self.marker`."""
+        """The command line; it must contain `self.marker` (unless that is an `env:` marker)."""
 
     @abstractmethod
     def healthy(self) -> bool: ...
@@ -125,7 +125,7 @@ class Service(ABC):
                 where = f", port {ports}" if ports else ""
                 return f"{self.name} started (pid {pid}{where}){extra}"
             time.sleep(0.5)
-        terminate(pid, self.marker, grace_s=10)
+        terminate(pid, self.marker, grace_s=10, group=self.group_kill)
         self.pid_file.unlink(missing_ok=True)
         raise EcomlakeError(
             f"{self.name} did not become healthy within {self.start_timeout_s:.0f}s; "

@@ -40,15 +40,21 @@ class PidRecord:
             return None
 
 
+ENV_MARKER = "env:"
+
+
 def process_alive(pid: int, marker: str) -> bool:
-    """True when `pid` runs and is still our process (its command line holds `marker`)."""
+    """True when `pid` runs and is still our process: its command line holds `marker`, or,
+    for a marker `env:NAME=value`, its environment does (for programs that rewrite their
+    command line, like Airflow's components)."""
+    where = "environ" if marker.startswith(ENV_MARKER) else "cmdline"
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        text = Path(f"/proc/{pid}/{where}").read_bytes().replace(b"\0", b" ")
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
     state = stat.rsplit(")", 1)[1].split()[0]
-    return state != "Z" and marker.encode() in cmdline
+    return state != "Z" and marker.removeprefix(ENV_MARKER).encode() in text
 
 
 def port_in_use(host: str, port: int) -> bool:
