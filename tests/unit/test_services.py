@@ -82,21 +82,19 @@ def test_single_node_properties(settings: Settings) -> None:
 
 
 def test_group_stop_reaches_children_that_ignore_sigterm(tmp_path: Path) -> None:
-    """Airflow's components: identified by their environment (they rewrite their command
-    line), and stopped with their whole process group (their workers ignore SIGTERM)."""
-    import os
+    """Airflow's components: identified by their start time (they rewrite their command line),
+    and stopped with their whole process group (their workers ignore SIGTERM)."""
     import subprocess
     import time
 
-    from ecomlake.services.process import spawn, terminate
+    from ecomlake.services.process import STARTED_MARKER, pin_marker, spawn, terminate
 
-    marker = f"env:ECOMLAKE_TEST_HOME={tmp_path} "
     script = "trap '' TERM; sleep 300 & wait"  # the child ignores SIGTERM too
-    leader = spawn(["bash", "-c", script], tmp_path / "log",
-                   env=dict(os.environ, ECOMLAKE_TEST_HOME=str(tmp_path)))  # fmt: skip
+    leader = spawn(["bash", "-c", script], tmp_path / "log")
+    marker = pin_marker(leader.pid, STARTED_MARKER)
     time.sleep(0.5)
     assert process_alive(leader.pid, marker)
-    assert not process_alive(leader.pid, f"env:ECOMLAKE_TEST_HOME={tmp_path}x ")
+    assert not process_alive(leader.pid, f"{STARTED_MARKER}1")  # a reused pid starts later
     assert terminate(leader.pid, marker, grace_s=1, group=True)  # needed SIGKILL
     time.sleep(0.2)
     found = subprocess.run(["ps", "-o", "stat=", "-g", str(leader.pid)], capture_output=True,

@@ -18,7 +18,7 @@ from ecomlake.config import runtime_python
 from ecomlake.errors import EcomlakeError
 from ecomlake.orchestrate.airflow_home import airflow_bin, airflow_env, airflow_home
 from ecomlake.services.base import Service
-from ecomlake.services.process import ENV_MARKER
+from ecomlake.services.process import STARTED_MARKER
 
 
 class _AirflowProcess(Service):
@@ -47,8 +47,9 @@ class _AirflowProcess(Service):
 
     @property
     def marker(self) -> str:
-        # Airflow rewrites its command line (setproctitle): the environment identifies it.
-        return f"{ENV_MARKER}AIRFLOW_HOME={airflow_home(self.settings)} "
+        # Airflow rewrites its command line and environment block (setproctitle): the start
+        # time, recorded at spawn, identifies the process instead.
+        return STARTED_MARKER
 
     def command(self) -> list[str]:
         return [str(airflow_bin()), self.component]

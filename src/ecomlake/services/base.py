@@ -12,6 +12,7 @@ from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.services.process import (
     PidRecord,
+    pin_marker,
     port_in_use,
     process_alive,
     spawn,
@@ -49,7 +50,7 @@ class Service(ABC):
 
     @abstractmethod
     def command(self) -> list[str]:
-        """The command line; it must contain `self.marker` (unless that is an `env:` marker)."""
+        """The command line; it must contain `self.marker` (unless that is `started:`)."""
 
     @abstractmethod
     def healthy(self) -> bool: ...
@@ -110,7 +111,8 @@ class Service(ABC):
         self.prepare()
         proc = spawn(self.command(), self.log_file, env=self.env())
         pid = proc.pid
-        PidRecord(pid, self.ports, time.time(), self.marker).save(self.pid_file)
+        marker = pin_marker(pid, self.marker)
+        PidRecord(pid, self.ports, time.time(), marker).save(self.pid_file)
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             # poll(), not the /proc marker check: right after fork the child has not exec'd yet.
@@ -125,7 +127,7 @@ class Service(ABC):
                 where = f", port {ports}" if ports else ""
                 return f"{self.name} started (pid {pid}{where}){extra}"
             time.sleep(0.5)
-        terminate(pid, self.marker, grace_s=10, group=self.group_kill)
+        terminate(pid, marker, grace_s=10, group=self.group_kill)
         self.pid_file.unlink(missing_ok=True)
         raise EcomlakeError(
             f"{self.name} did not become healthy within {self.start_timeout_s:.0f}s; "

@@ -40,21 +40,33 @@ class PidRecord:
             return None
 
 
-ENV_MARKER = "env:"
+STARTED_MARKER = "started:"
+
+
+def start_ticks(pid: int) -> str:
+    """When `pid` started (clock ticks since boot): with the pid, unique while the machine runs."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+
+
+def pin_marker(pid: int, marker: str) -> str:
+    """A `started:` marker gets the process's start time, read right after the spawn."""
+    return f"{STARTED_MARKER}{start_ticks(pid)}" if marker == STARTED_MARKER else marker
 
 
 def process_alive(pid: int, marker: str) -> bool:
     """True when `pid` runs and is still our process: its command line holds `marker`, or,
-    for a marker `env:NAME=value`, its environment does (for programs that rewrite their
+    for a `started:<ticks>` marker, it started at that time (for programs that rewrite their
     command line, like Airflow's components)."""
-    where = "environ" if marker.startswith(ENV_MARKER) else "cmdline"
     try:
-        text = Path(f"/proc/{pid}/{where}").read_bytes().replace(b"\0", b" ")
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return False
-    state = stat.rsplit(")", 1)[1].split()[0]
-    return state != "Z" and marker.removeprefix(ENV_MARKER).encode() in text
+    if fields[0] == "Z":
+        return False
+    if marker.startswith(STARTED_MARKER):
+        return fields[19] == marker.removeprefix(STARTED_MARKER)
+    return marker.encode() in cmdline
 
 
 def port_in_use(host: str, port: int) -> bool:
