@@ -56,7 +56,7 @@ def status() -> None:
     """List each service (and the stream job) with its pid, ports and health."""
     cfg = settings()
     table = Table("service", "pid", "ports", "state")
-    for service in all_services(cfg):
+    for service in (s for top in all_services(cfg) for s in (top, *top.parts())):
         st = service.status()
         state = (
             "[green]healthy[/]"

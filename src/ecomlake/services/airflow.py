@@ -101,6 +101,9 @@ class AirflowApiServer(_AirflowProcess):
         stopped = [cls(self.settings).stop() for cls in COMPONENTS]
         return "; ".join([*stopped, super().stop()])
 
+    def parts(self) -> list[Service]:
+        return [cls(self.settings) for cls in COMPONENTS]
+
 
 class AirflowScheduler(_AirflowProcess):
     name = "airflow-scheduler"

@@ -68,6 +68,10 @@ class Service(ABC):
     def env(self) -> dict[str, str] | None:
         return None
 
+    def parts(self) -> list[Service]:
+        """Processes this service starts and stops with itself (shown by `ecomlake status`)."""
+        return []
+
     # --- shared behaviour ---------------------------------------------------------------------
     @property
     def state_dir(self) -> Path:

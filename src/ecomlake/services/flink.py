@@ -120,6 +120,9 @@ class FlinkJobManager(_FlinkProcess):
     def stop(self) -> str:
         return f"{FlinkTaskManager(self.settings).stop()}; {super().stop()}"
 
+    def parts(self) -> list[Service]:
+        return [FlinkTaskManager(self.settings)]
+
 
 class FlinkTaskManager(_FlinkProcess):
     name = "flink-taskmanager"
