@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ecomlake.config import Settings, load_settings, runtime_python
-from ecomlake.lake.query import run_query
-from ecomlake.lake.tables import Lake
+from ecomlake.lake.query import query_rows
 from ecomlake.services.topics import ensure_topics
-from ecomlake.transform.warehouse import warehouse_path
 
 FLINK_PYTHON = runtime_python("flink")
 
@@ -82,10 +80,7 @@ def run_cli(env: dict[str, str], *args: str, timeout: float = 900) -> str:
 
 def query(data: Path, sql: str) -> list[dict[str, Any]]:
     """SQL as `ecomlake query` runs it: lake tables and the warehouse's marts."""
-    settings = load_settings(data_dir=data)
-    result = run_query(Lake(settings), sql, warehouse=warehouse_path(settings))
-    rows: list[dict[str, Any]] = result.to_pylist()
-    return rows
+    return query_rows(load_settings(data_dir=data), sql)
 
 
 def counts(data: Path) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import Target, write_manifest
+from ecomlake.lake.query import query_rows
 from ecomlake.services.kafka import KafkaService
 from ecomlake.services.registry import all_services
 from ecomlake.stream.control import stop_stream_job
@@ -83,15 +84,6 @@ def _fresh_start(cfg: Settings) -> None:
     if cfg.data_dir.exists():
         shutil.rmtree(cfg.data_dir)
     console.print(f"[dim]fresh start: cleared {cfg.data_dir}[/]")
-
-
-def _query(cfg: Settings, sql: str) -> list[dict[str, Any]]:
-    from ecomlake.lake.query import run_query
-    from ecomlake.lake.tables import Lake
-    from ecomlake.transform.warehouse import warehouse_path
-
-    rows: list[dict[str, Any]] = run_query(Lake(cfg), sql, None, warehouse_path(cfg)).to_pylist()
-    return rows
 
 
 def _cents(amount: object) -> int:
@@ -151,8 +143,8 @@ def demo(
 
     console.rule("[bold]5. Counts per layer, reconciled")
     m = result.manifest
-    [lake] = _query(cfg, LAYERS_SQL)
-    [curated] = _query(cfg, CURATED_SQL)
+    [lake] = query_rows(cfg, LAYERS_SQL)
+    [curated] = query_rows(cfg, CURATED_SQL)
     checks = [
         ("messages produced", m["total_events"], None),
         ("valid events (manifest) -> raw.events", m["valid_events"], lake["lake_events"]),
@@ -166,10 +158,10 @@ def demo(
         ("crawler events (flagged is_bot)", m["bot_events"], lake["bot_events"]),
         ("raw.events -> curated.events", lake["lake_events"], curated["curated_events"]),
     ]
-    curated_days = {row["day"]: row for row in _query(cfg, ORDERS_SQL)}
-    revenue = _query(cfg, REVENUE_SQL)
+    curated_days = {row["day"]: row for row in query_rows(cfg, ORDERS_SQL)}
+    revenue = query_rows(cfg, REVENUE_SQL)
     mart_days = {row["day"]: row for row in revenue}
-    users = _query(cfg, USERS_SQL)
+    users = query_rows(cfg, USERS_SQL)
     active = {row["day"]: row["dau"] for row in users}
     for day, truth in m["by_day"].items():
         row = curated_days.get(day, {"orders": 0, "gross_usd": 0})
@@ -195,11 +187,17 @@ def demo(
         ("counts per layer, reconciled with the generator's manifest", reconciled),
         ("daily revenue, USD (marts.fct_daily_revenue)", revenue),
         ("active users (marts.fct_daily_active_users)", users),
-        ("funnel: sessions reaching each step (marts.fct_funnel_daily)", _query(cfg, FUNNEL_SQL)),
-        ("top products by revenue (marts.fct_product_performance)", _query(cfg, TOP_PRODUCTS_SQL)),
+        (
+            "funnel: sessions reaching each step (marts.fct_funnel_daily)",
+            query_rows(cfg, FUNNEL_SQL),
+        ),
+        (
+            "top products by revenue (marts.fct_product_performance)",
+            query_rows(cfg, TOP_PRODUCTS_SQL),
+        ),
         ("curated layer (Delta)", [curated]),
-        ("dead letters by reason (raw.events_rejected)", _query(cfg, REASONS_SQL)),
-        ("live 1-minute metrics, top countries (live.metrics_minute)", _query(cfg, LIVE_SQL)),
+        ("dead letters by reason (raw.events_rejected)", query_rows(cfg, REASONS_SQL)),
+        ("live 1-minute metrics, top countries (live.metrics_minute)", query_rows(cfg, LIVE_SQL)),
         ("freshness reached", [_freshness(cfg, time.monotonic() - started)]),
     ]
     for title, rows in sections:

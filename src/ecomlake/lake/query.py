@@ -10,13 +10,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.lake.tables import Lake, Target
-from ecomlake.transform.warehouse import MART_SCHEMA, attach_marts
+from ecomlake.transform.warehouse import MART_SCHEMA, attach_marts, warehouse_path
 
 IDENTIFIER = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b")
 
@@ -64,6 +66,14 @@ class TableInfo:
     versions: int
     files: int
     last_commit: datetime | None
+
+
+def query_rows(settings: Settings, sql: str) -> list[dict[str, Any]]:
+    """`sql` as `ecomlake query` runs it (the lake's tables and the warehouse's marts), as rows."""
+    rows: list[dict[str, Any]] = run_query(
+        Lake(settings), sql, warehouse=warehouse_path(settings)
+    ).to_pylist()
+    return rows
 
 
 def describe_tables(lake: Lake) -> list[TableInfo]:

@@ -33,14 +33,9 @@ class Check:
 
 
 def _query(settings: Settings, sql: str) -> list[dict[str, Any]]:
-    from ecomlake.lake.query import run_query
-    from ecomlake.lake.tables import Lake
-    from ecomlake.transform.warehouse import warehouse_path
+    from ecomlake.lake.query import query_rows
 
-    rows: list[dict[str, Any]] = run_query(
-        Lake(settings), sql, None, warehouse_path(settings)
-    ).to_pylist()
-    return rows
+    return query_rows(settings, sql)
 
 
 # --- Kafka -> raw ---------------------------------------------------------------------------

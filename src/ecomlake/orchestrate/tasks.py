@@ -42,9 +42,10 @@ class LakeCoversInterval(BaseSensorOperator):  # type: ignore[misc]
         end: datetime = context["data_interval_end"]
         coverage = lake_coverage(SETTINGS, end)
         log.info("%s", coverage.describe(end))
-        if coverage.covers(end):
+        covered = coverage.covers(end)
+        if covered:
             context["ti"].xcom_push(key="snapshot_id", value=coverage.snapshot_id)
-        return coverage.covers(end)
+        return covered
 
     def execute(self, context: Any) -> Any:
         try:
