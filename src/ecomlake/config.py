@@ -147,6 +147,28 @@ class OrchestrateSettings(BaseModel):
     max_lake_age_h: float = Field(36.0, gt=0)
 
 
+class DashboardSettings(BaseModel):
+    """The web dashboard (`ecomlake serve`, `ecomlake up --with dashboard`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    refresh_s: float = Field(1.0, ge=0.1, le=60)  # how often the live page's numbers update
+    horizon_min: int = Field(60, ge=5, le=1440)  # minutes the live charts show
+
+
+class ObserveSettings(BaseModel):
+    """Prometheus (`ecomlake up --with prometheus`) and the Kafka broker's JMX exporter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prometheus_port: int = Field(9090, ge=1, le=65535)
+    kafka_jmx_port: int = Field(9404, ge=1, le=65535)  # the exporter agent in the broker's JVM
+    scrape_interval_s: int = Field(5, ge=1, le=300)
+    retention: str = Field("7d", pattern=r"^\d+[hdw]$")
+
+
 class Settings(BaseSettings):
     """Everything configurable. Paths may be relative to the repository root."""
 
@@ -164,6 +186,8 @@ class Settings(BaseSettings):
     stream: StreamSettings = StreamSettings()
     batch: BatchSettings = BatchSettings()
     orchestrate: OrchestrateSettings = OrchestrateSettings()
+    dashboard: DashboardSettings = DashboardSettings()
+    observe: ObserveSettings = ObserveSettings()
 
     @field_validator("data_dir", "jars_dir")
     @classmethod

@@ -10,6 +10,7 @@ from ecomlake.cli import (  # noqa: F401  (registers commands)
     generate,
     lake,
     orchestrate,
+    serve,
     services,
     stream,
     transform,
