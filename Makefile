@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOT))
 VENV := .venv
 BIN := $(VENV)/bin
 JARS := jvm/lib
-JVM_RUNTIMES := kafka flink spark
+JVM_RUNTIMES := kafka flink spark jmx
 PY_RUNTIMES := flink spark dbt airflow
 # PyFlink brings its own logging backend: keep the connectors' slf4j API out of its classpath.
 MVN_ARGS_flink := -DexcludeArtifactIds=slf4j-api,commons-logging
@@ -46,7 +46,28 @@ $(JARS)/%/.fetched: jvm/pom.xml
 	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS)/$*
 	touch $@
 
-setup: $(VENV)/.synced $(foreach r,$(PY_RUNTIMES),.venvs/$(r)/.synced) $(foreach r,$(JVM_RUNTIMES),$(JARS)/$(r)/.fetched) ## Install Python envs and JVM jars (idempotent)
+# Debian packages: Chromium for the browser tests, Prometheus (and promtool) for `up --with
+# prometheus` and the alert-rule tests, wrk for the API benchmark. Installed only when missing.
+SYSTEM_PACKAGES := chromium prometheus wrk
+.tools/.system-packages: Makefile
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    echo "installing Debian packages:$$missing"; \
+	    $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	        --no-install-recommends $$missing >/dev/null; \
+	fi
+	mkdir -p $(@D) && touch $@
+
+# The dashboard's chart library: installed from npm at the locked version, copied into the
+# package's static folder (never committed).
+WEB_VENDOR := src/ecomlake/dashboard/web/vendor
+$(WEB_VENDOR)/echarts.min.js: dashboard/package.json dashboard/package-lock.json
+	npm ci --prefix dashboard --no-audit --no-fund --loglevel=error
+	mkdir -p $(@D) && cp dashboard/node_modules/echarts/dist/echarts.min.js $@
+
+setup: .tools/.system-packages $(VENV)/.synced $(foreach r,$(PY_RUNTIMES),.venvs/$(r)/.synced) $(foreach r,$(JVM_RUNTIMES),$(JARS)/$(r)/.fetched) $(WEB_VENDOR)/echarts.min.js ## Install Python envs, JVM jars, Debian tools, the chart library (idempotent)
 	@echo "set-up complete: $(BIN)/ecomlake"
 
 # --- the two commands of the quickstart --------------------------------------------------------

@@ -34,15 +34,18 @@ def free_port() -> int:
 def fresh_broker(console: Console, prefix: str) -> Iterator[Session]:
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         folder = Path(tmp)
-        port, controller = free_port(), free_port()
+        port, controller, jmx = free_port(), free_port(), free_port()
         settings = load_settings(
-            data_dir=folder / "state", kafka={"port": port, "controller_port": controller}
+            data_dir=folder / "state",
+            kafka={"port": port, "controller_port": controller},
+            observe={"kafka_jmx_port": jmx},
         )
         env = dict(
             os.environ,
             ECOMLAKE_DATA_DIR=str(folder / "state"),
             ECOMLAKE_KAFKA__PORT=str(port),
             ECOMLAKE_KAFKA__CONTROLLER_PORT=str(controller),
+            ECOMLAKE_OBSERVE__KAFKA_JMX_PORT=str(jmx),
         )
         kafka = KafkaService(settings)
         console.print(kafka.start())

@@ -164,7 +164,9 @@ class ObserveSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prometheus_port: int = Field(9090, ge=1, le=65535)
-    kafka_jmx_port: int = Field(9404, ge=1, le=65535)  # the exporter agent in the broker's JVM
+    kafka_jmx_port: int = Field(9404, ge=0, le=65535)  # exporter agent in the broker; 0 = off
+    # Where Prometheus looks for `ecomlake generate --metrics-port` (run it with this port).
+    generator_port: int = Field(9101, ge=1, le=65535)
     scrape_interval_s: int = Field(5, ge=1, le=300)
     retention: str = Field("7d", pattern=r"^\d+[hdw]$")
 

@@ -31,7 +31,9 @@ def free_port() -> int:
 def kafka_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data = tmp_path_factory.mktemp("ecomlake-data")
     return load_settings(
-        data_dir=data, kafka={"port": free_port(), "controller_port": free_port(), "heap": "768m"}
+        data_dir=data,
+        kafka={"port": free_port(), "controller_port": free_port(), "heap": "768m"},
+        observe={"kafka_jmx_port": free_port()},
     )
 
 

@@ -31,6 +31,7 @@ def test_up_status_generate_down(tmp_path: Path) -> None:
         ECOMLAKE_DATA_DIR=str(data),
         ECOMLAKE_KAFKA__PORT=str(port),
         ECOMLAKE_KAFKA__CONTROLLER_PORT=str(free_port()),
+        ECOMLAKE_OBSERVE__KAFKA_JMX_PORT=str(free_port()),
         COLUMNS="200",
     )
     try:

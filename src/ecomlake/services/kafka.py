@@ -55,6 +55,14 @@ def server_properties(settings: Settings, log_dir: Path) -> str:
     )
 
 
+# Every MBean, names lower-cased (kafka_server_brokertopicmetrics_messagesinpersec_count, ...).
+JMX_EXPORTER_CONFIG = """\
+lowercaseOutputName: true
+rules:
+  - pattern: ".*"
+"""
+
+
 class KafkaService(Service):
     name = "kafka"
 
@@ -64,7 +72,8 @@ class KafkaService(Service):
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return (self.settings.kafka.port, self.settings.kafka.controller_port)
+        k, jmx = self.settings.kafka, self.settings.observe.kafka_jmx_port
+        return (k.port, k.controller_port, *([jmx] if self.jmx_agent() else []))
 
     @property
     def host(self) -> str:
@@ -101,6 +110,7 @@ class KafkaService(Service):
         # The configuration is rewritten each start so port changes in settings take effect.
         self.config_file.write_text(server_properties(self.settings, self.log_dir))
         (self.state_dir / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
+        (self.state_dir / "jmx-exporter.yaml").write_text(JMX_EXPORTER_CONFIG)
         if (self.log_dir / "meta.properties").is_file():
             return
         cluster_id_file = self.state_dir / "cluster.id"
@@ -127,10 +137,20 @@ class KafkaService(Service):
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:]
             raise EcomlakeError(f"formatting Kafka storage failed: {' '.join(tail)}")
 
+    def jmx_agent(self) -> list[str]:
+        """The Prometheus JMX exporter agent's flag, when its jar is fetched and a port is set."""
+        port = self.settings.observe.kafka_jmx_port
+        jars = sorted(self.settings.jars("jmx").glob("jmx_prometheus_javaagent-*.jar"))
+        if not port or not jars:
+            return []
+        config = self.state_dir / "jmx-exporter.yaml"
+        return [f"-javaagent:{jars[-1]}={self.settings.kafka.host}:{port}:{config}"]
+
     def command(self) -> list[str]:
         heap = self.settings.kafka.heap
         return [
             self.settings.java,
+            *self.jmx_agent(),
             f"-Xms{heap}",
             f"-Xmx{heap}",
             "-XX:+UseG1GC",

@@ -10,13 +10,17 @@ from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.services.airflow import AirflowApiServer
 from ecomlake.services.base import Service
+from ecomlake.services.dashboard import DashboardService
 from ecomlake.services.flink import FlinkJobManager
 from ecomlake.services.kafka import KafkaService
+from ecomlake.services.prometheus import PrometheusService
 
 CORE: tuple[type[Service], ...] = (KafkaService,)
 OPTIONAL: dict[str, type[Service]] = {
     FlinkJobManager.name: FlinkJobManager,
     AirflowApiServer.name: AirflowApiServer,
+    DashboardService.name: DashboardService,
+    PrometheusService.name: PrometheusService,
 }
 
 

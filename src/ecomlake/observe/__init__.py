@@ -1,0 +1,1 @@
+"""Observability as code: the Prometheus configuration, alert rules' home, Grafana dashboards."""

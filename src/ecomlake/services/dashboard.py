@@ -1,0 +1,41 @@
+"""The dashboard as a managed service: `ecomlake serve` in the background."""
+
+from __future__ import annotations
+
+import sys
+import urllib.error
+import urllib.request
+
+from ecomlake.services.base import Service
+
+
+class DashboardService(Service):
+    name = "dashboard"
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.settings.dashboard.port,)
+
+    @property
+    def host(self) -> str:
+        return self.settings.dashboard.host
+
+    @property
+    def marker(self) -> str:
+        return f"ecomlake serve --port {self.settings.dashboard.port}"
+
+    def command(self) -> list[str]:
+        d = self.settings.dashboard
+        return [sys.executable, "-m", "ecomlake", "serve", "--port", str(d.port), "--host", d.host]
+
+    def healthy(self) -> bool:
+        d = self.settings.dashboard
+        try:
+            with urllib.request.urlopen(f"http://{d.host}:{d.port}/healthz", timeout=2) as r:
+                return bool(r.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def after_start(self) -> str:
+        d = self.settings.dashboard
+        return f"; open http://{d.host}:{d.port}/"
