@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 COMMANDS = ["up", "down", "status", "generate", "stream", "demo", "query", "lake", "lake tables",
-            "orchestrate", "orchestrate run"]  # fmt: skip
+            "orchestrate", "orchestrate run", "serve"]  # fmt: skip
 
 
 def ecomlake(
@@ -55,6 +55,17 @@ def test_bad_arguments_give_one_line_errors(args: list[str], fragment: str, tmp_
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error:") and fragment in lines[0]
+
+
+def test_serve_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = ecomlake("serve", "--port", str(busy.getsockname()[1]), cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: port") and "--port" in result.stderr
 
 
 def test_bad_config_gives_one_line_error(tmp_path: Path) -> None:

@@ -100,3 +100,26 @@ def test_group_stop_reaches_children_that_ignore_sigterm(tmp_path: Path) -> None
     found = subprocess.run(["ps", "-o", "stat=", "-g", str(leader.pid)], capture_output=True,
                            text=True, check=False)  # fmt: skip
     assert [s for s in found.stdout.split() if not s.startswith("Z")] == []  # zombies are dead
+
+
+def test_kafka_loads_the_jmx_exporter_agent_when_fetched(tmp_path: Path) -> None:
+    jars = tmp_path / "jars"
+    (jars / "jmx").mkdir(parents=True)
+    (jars / "jmx" / "jmx_prometheus_javaagent-1.0.1.jar").touch()
+    on = KafkaService(load_settings(data_dir=tmp_path / "s", jars_dir=jars,
+                                    observe={"kafka_jmx_port": 9555}))  # fmt: skip
+    [agent] = [arg for arg in on.command() if arg.startswith("-javaagent:")]
+    assert agent.endswith(f"=127.0.0.1:9555:{on.state_dir / 'jmx-exporter.yaml'}")
+    assert 9555 in on.ports  # checked free before start, like the broker's own ports
+    off = KafkaService(load_settings(data_dir=tmp_path / "s", jars_dir=jars,
+                                     observe={"kafka_jmx_port": 0}))  # fmt: skip
+    assert not any(arg.startswith("-javaagent:") for arg in off.command())
+
+
+def test_dashboard_and_prometheus_are_optional_services(settings: Settings) -> None:
+    names = [service.name for service in resolve(settings, ["dashboard", "prometheus"])]
+    assert names == ["kafka", "dashboard", "prometheus"]
+    dashboard = resolve(settings, ["dashboard"])[1]
+    assert dashboard.marker in " ".join(dashboard.command())  # how `down` recognises it
+    prometheus = resolve(settings, ["prometheus"])[1]
+    assert prometheus.marker in " ".join(prometheus.command())
