@@ -60,7 +60,7 @@ async function load(start, end) {
     xAxis: { type: "category", data: users.map((r) => r.day), ...axisStyle() },
     yAxis: { type: "value", ...axisStyle() },
     series: ["dau", "wau", "mau"].map((key) => ({
-      name: key.toUpperCase(), type: "line", data: users.map((r) => r[key]) })),
+      name: key.toUpperCase(), type: "line", symbolSize: 6, data: users.map((r) => r[key]) })),
   }, true);
   const cohortDays = [...new Set(cohorts.map((c) => c.cohort_start))];
   const periods = [...new Set(cohorts.map((c) => c.period_number))].sort((a, b) => a - b);

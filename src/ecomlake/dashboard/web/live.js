@@ -55,7 +55,7 @@ function renderCharts(view) {
       { type: "value", name: "orders", ...axisStyle(), splitLine: { show: false } }],
     series: [
       { name: "Revenue (USD)", type: "bar", data: view.minutes.map((m) => m.revenue_usd) },
-      { name: "Orders", type: "line", yAxisIndex: 1, smooth: true,
+      { name: "Orders", type: "line", yAxisIndex: 1, smooth: true, showSymbol: false,
         data: view.minutes.map((m) => m.orders) },
     ],
   });
