@@ -86,7 +86,9 @@ def test_html_report_escapes_and_marks_failures() -> None:
         "demo <report>",
         [("counts", [{"layer": "a<b", "expected": 1_000, "found": 999, "": "✗"}])],
         ['ecomlake query "SELECT 1"'],
+        [("live dashboard", "http://127.0.0.1:8000/?a=1&b=<2>")],
     )
+    assert '<a href="http://127.0.0.1:8000/?a=1&amp;b=&lt;2&gt;">live dashboard</a>' in page
     assert "<title>demo &lt;report&gt;</title>" in page
     assert "a&lt;b" in page and '<td class="num">1,000</td>' in page
     assert '<td class="bad">✗</td>' in page

@@ -28,6 +28,7 @@ from ecomlake.errors import EcomlakeError
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import Target, write_manifest
 from ecomlake.lake.query import query_rows
+from ecomlake.services.dashboard import DashboardService
 from ecomlake.services.kafka import KafkaService
 from ecomlake.services.registry import all_services
 from ecomlake.stream.control import stop_stream_job
@@ -206,8 +207,10 @@ def demo(
         "[dim]live windows count the events that arrive before the watermark passes their "
         "minute; in a fast backfill some do not (the batch layer recomputes the truth)[/]"
     )
+    console.rule("[bold]6. Dashboard")
+    links = _start_dashboard(cfg)
     report_path = cfg.data_dir / "report.html"
-    report_path.write_text(html_report("ecomlake demo report", sections, NEXT_STEPS))
+    report_path.write_text(html_report("ecomlake demo report", sections, NEXT_STEPS, links))
     console.print(f"report: [bold]{report_path}[/]")
     if any(found is not None and found != expected for _, expected, found in checks):
         raise EcomlakeError("the lake does not reconcile with the generator's manifest")
@@ -220,11 +223,28 @@ NEXT_STEPS = [
     'ecomlake query "SELECT * FROM marts.fct_product_performance LIMIT 10"',
     'ecomlake query "SELECT event_type, count(*) FROM curated.events GROUP BY 1"',
     "ecomlake up --with airflow  (Airflow UI on http://127.0.0.1:8080)",
+    "ecomlake up --with prometheus  (alerts on http://127.0.0.1:9090/alerts)",
     "ecomlake up --with flink  (Flink UI on http://127.0.0.1:8081)",
     "ecomlake transform --target spark",
     "ecomlake generate, then ecomlake stream (it resumes where it stopped)",
     "ecomlake down",
 ]
+
+
+def _start_dashboard(cfg: Settings) -> list[tuple[str, str]]:
+    """The dashboard over the demo's data, left running like Kafka (`ecomlake down` stops it).
+    A busy port is not a failed demo: the report then says how to start it elsewhere."""
+    base = f"http://{cfg.dashboard.host}:{cfg.dashboard.port}"
+    try:
+        with console.status("starting the dashboard..."):
+            console.print(f"[green]✓[/] {DashboardService(cfg).start()}")
+    except EcomlakeError as exc:
+        console.print(f"[yellow]dashboard not started:[/] {exc}")
+        console.print("start it with [bold]ecomlake serve --port <free port>[/]")
+        return []
+    console.print(f"live page: [bold]{base}/[/]  analytics: [bold]{base}/analytics[/]")
+    return [("live dashboard", f"{base}/"), ("analytics", f"{base}/analytics"),
+            ("API schema", f"{base}/openapi.json")]  # fmt: skip
 
 
 def _in_window(day: str, options: GeneratorOptions) -> bool:

@@ -37,11 +37,18 @@ def html_table(rows: list[dict[str, Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def html_report(title: str, sections: list[tuple[str, list[dict[str, Any]]]],
-                next_steps: list[str]) -> str:  # fmt: skip
+def html_report(
+    title: str,
+    sections: list[tuple[str, list[dict[str, Any]]]],
+    next_steps: list[str],
+    links: list[tuple[str, str]] | None = None,
+) -> str:
     parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{escape(title)}</title>",
              f"<style>{STYLE}</style><h1>{escape(title)}</h1>",
              f"<p>written {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC</p>"]  # fmt: skip
+    if links:
+        anchors = [f'<a href="{escape(url)}">{escape(label)}</a>' for label, url in links]
+        parts.append("<p>" + " · ".join(anchors) + "</p>")
     for heading, rows in sections:
         parts.append(f"<h2>{escape(heading)}</h2>{html_table(rows)}")
     parts.append("<h2>where to look next</h2><ul>")
