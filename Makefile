@@ -101,12 +101,13 @@ fmt: setup ## Format and auto-fix
 	$(BIN)/ruff format src tests bench orchestrate
 	$(BIN)/ruff check --fix src tests bench orchestrate
 
-bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness), ETL, dbt, the demo (time, RSS, twice)
+bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness), ETL, dbt, the demo (time, RSS, twice), the dashboard (live latency, marts API under wrk)
 	$(BIN)/python -m bench.ingest.run
 	$(BIN)/python -m bench.stream.run
 	$(BIN)/python -m bench.etl.run
 	$(BIN)/python -m bench.dbt.run
 	$(BIN)/python -m bench.demo.run
+	$(BIN)/python -m bench.dashboard.run
 
 # --- services ----------------------------------------------------------------------------------
 up: setup ## Start the local services (Kafka)
