@@ -119,8 +119,8 @@ down: ## Stop the local services
 status: ## Show the local services
 	$(BIN)/ecomlake status
 
-clean: down ## Stop services and delete all state (.ecomlake/)
-	rm -rf .ecomlake .pytest_cache .mypy_cache .ruff_cache
+clean: down ## Stop services and delete all state (.ecomlake/) and test artifacts
+	rm -rf .ecomlake .pytest_cache .mypy_cache .ruff_cache test-artifacts
 
 distclean: clean ## Also delete environments and fetched jars
-	rm -rf $(VENV) .venvs .tools $(JARS)
+	rm -rf $(VENV) .venvs .tools $(JARS) dashboard/node_modules $(WEB_VENDOR)
