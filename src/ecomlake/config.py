@@ -8,6 +8,7 @@ work on one machine.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from functools import cached_property
@@ -222,6 +223,20 @@ class Settings(BaseSettings):
 
     def jars(self, runtime: str) -> Path:
         return self.jars_dir / runtime
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as ECOMLAKE_* variables: a child `ecomlake` process started with
+        them sees exactly these settings (environment variables win over ecomlake.toml)."""
+        env: dict[str, str] = {}
+        for name, value in self.model_dump(mode="json").items():
+            items = value.items() if isinstance(value, dict) else [(None, value)]
+            for field, item in items:
+                if item is None:
+                    continue
+                key = f"ECOMLAKE_{name}" + (f"__{field}" if field else "")
+                text = item if isinstance(item, str) else json.dumps(item)
+                env[key.upper()] = text
+        return env
 
 
 def config_file() -> Path | None:

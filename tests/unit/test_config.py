@@ -77,3 +77,14 @@ def test_broken_toml_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.chdir(tmp_path)
     with pytest.raises(EcomlakeError, match="configuration"):
         load_settings()
+
+
+def test_settings_pass_to_a_child_process_as_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What `up --with dashboard` hands its `ecomlake serve`: the child must see these settings.
+    parent = load_settings(data_dir=tmp_path, kafka={"port": 19999}, dashboard={"port": 8111},
+                           orchestrate={"metadata_db": "sqlite:////x/airflow.db"})  # fmt: skip
+    for key, value in parent.as_env().items():
+        monkeypatch.setenv(key, value)
+    assert load_settings() == parent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -27,6 +28,9 @@ class DashboardService(Service):
     def command(self) -> list[str]:
         d = self.settings.dashboard
         return [sys.executable, "-m", "ecomlake", "serve", "--port", str(d.port), "--host", d.host]
+
+    def env(self) -> dict[str, str]:
+        return dict(os.environ) | self.settings.as_env()  # the same data folder, ports, ...
 
     def healthy(self) -> bool:
         d = self.settings.dashboard
