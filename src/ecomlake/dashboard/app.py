@@ -11,7 +11,8 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from importlib.metadata import version
@@ -20,6 +21,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -58,8 +60,10 @@ class LiveState:
             try:
                 view = self.feed.refresh()
             except Exception as exc:  # keep serving the last view; say why it is old
-                log.exception("live refresh failed")
-                view = self.view | {"error": f"{type(exc).__name__}: {exc}"}
+                error = f"{type(exc).__name__}: {exc}"
+                if error != self.view.get("error"):  # once per new error, not every second
+                    log.exception("live refresh failed")
+                view = self.view | {"error": error}
             took = time.monotonic() - started
             self.metrics.refresh_seconds.observe(took)
             self.metrics.update(view)
@@ -67,6 +71,31 @@ class LiveState:
             self.version += 1
             self.stop.wait(max(0.0, period - took))
         self.feed.close()
+
+
+class BodyCache:
+    """Serialized answers by request, valid for one version of the warehouse file; the
+    oldest go first beyond `size` (date ranges are the client's choice)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, version: float | None) -> bytes | None:
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is None or version is None or hit[0] != version:
+                return None
+            self.items.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: Hashable, version: float, body: bytes) -> None:
+        with self.lock:
+            self.items[key] = (version, body)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
 
 
 def _parse_range(start: date | None, end: date | None, marts: Marts) -> tuple[date, date]:
@@ -83,6 +112,8 @@ def _parse_range(start: date | None, end: date | None, marts: Marts) -> tuple[da
 def create_app(settings: Settings) -> FastAPI:
     live = LiveState(settings)
     marts = Marts(settings)
+    bodies = BodyCache()
+    misses = threading.Lock()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -120,7 +151,7 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(generate_latest(live.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/api/live", response_model=LiveView, tags=["live"])
-    def live_view() -> Response:
+    async def live_view() -> Response:
         """The live numbers: per-minute series, today's totals, funnel and pipeline health."""
         return Response(live.body, media_type="application/json")
 
@@ -157,28 +188,43 @@ def create_app(settings: Settings) -> FastAPI:
             marts=sorted(QUERIES),
         )
 
-    @app.get("/api/marts/{name}", response_model=MartAnswer, tags=["analytics"])
-    def mart(
-        name: str,
-        start: Annotated[
-            date | None, Query(description="First day (default: 30 days back)")
-        ] = None,
-        end: Annotated[date | None, Query(description="Last day (default: the newest)")] = None,
-    ) -> MartAnswer:
-        """One analytics query over the dbt marts for a date range (inclusive)."""
-        if name not in QUERIES:
-            raise HTTPException(404, f"unknown mart query {name!r}; known: {', '.join(QUERIES)}")
+    def mart_body(name: str, start: date | None, end: date | None) -> bytes:
+        """The answer as JSON (DuckDB on a cache miss: runs in a worker thread). One miss is
+        computed at a time: fifty clients arriving together must not open fifty readers."""
+        with misses:
+            cached = bodies.get((name, start, end), marts.version())
+            return cached if cached is not None else _mart_body(name, start, end)
+
+    def _mart_body(name: str, start: date | None, end: date | None) -> bytes:
         try:
             first, last = _parse_range(start, end, marts)
             answer = marts.query(name, first, last)
         except EcomlakeError as exc:
             raise HTTPException(503, str(exc)) from None
-        return MartAnswer(
-            name=name,
-            start=first.isoformat(),
-            end=last.isoformat(),
-            stale=answer.stale,
-            rows=answer.rows,
-        )
+        model = MartAnswer(name=name, start=first.isoformat(), end=last.isoformat(),
+                           stale=answer.stale, rows=answer.rows)  # fmt: skip
+        body = orjson.dumps(model.model_dump())
+        if not answer.stale:
+            bodies.put((name, start, end), answer.version, body)
+        return body
+
+    @app.get("/api/marts/{name}", response_model=MartAnswer, tags=["analytics"])
+    async def mart(
+        name: str,
+        start: Annotated[
+            date | None, Query(description="First day (default: 30 days back)")
+        ] = None,
+        end: Annotated[date | None, Query(description="Last day (default: the newest)")] = None,
+    ) -> Response:
+        """One analytics query over the dbt marts for a date range (inclusive)."""
+        if name not in QUERIES:
+            raise HTTPException(404, f"unknown mart query {name!r}; known: {', '.join(QUERIES)}")
+        if start is not None and end is not None and start > end:
+            raise HTTPException(422, f"start {start} is after end {end}")
+        # Answered from memory while the warehouse file is unchanged: no thread, no DuckDB.
+        body = bodies.get((name, start, end), marts.version())
+        if body is None:
+            body = await run_in_threadpool(mart_body, name, start, end)
+        return Response(body, media_type="application/json")
 
     return app

@@ -9,6 +9,7 @@ served, marked stale.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -53,6 +54,7 @@ QUERIES: dict[str, str] = {
         "GROUP BY product_id ORDER BY revenue_usd DESC, product_id LIMIT 20"
     ),
 }
+CACHE_SIZE = 256
 SPAN_SQL = "SELECT MIN(order_date), MAX(order_date) FROM marts.fct_daily_revenue"
 
 
@@ -68,16 +70,28 @@ def _json(value: Any) -> Any:
 class Answer:
     rows: list[dict[str, Any]]
     stale: bool  # the warehouse was busy (dbt running): the last answer read
+    version: float  # the warehouse file's modification time the rows were read at
 
 
 class Marts:
     def __init__(self, settings: Settings) -> None:
         self.path: Path = warehouse_path(settings)
-        self.cache: dict[tuple[str, str, str], tuple[float, list[dict[str, Any]]]] = {}
+        # Rows by query and range; the oldest go first beyond CACHE_SIZE (ranges are the
+        # client's choice).
+        self.cache: OrderedDict[tuple[str, str, str], tuple[float, list[dict[str, Any]]]] = (
+            OrderedDict()
+        )
         self.lock = threading.Lock()
 
     def available(self) -> bool:
         return self.path.exists()
+
+    def version(self) -> float | None:
+        """The warehouse file's modification time: answers are valid while it stays."""
+        try:
+            return self.path.stat().st_mtime
+        except FileNotFoundError:
+            return None
 
     def _read(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         con = duckdb.connect()
@@ -100,16 +114,18 @@ class Marts:
         with self.lock:
             hit = self.cache.get(key)
         if hit is not None and hit[0] == mtime:
-            return Answer(hit[1], stale=False)
+            return Answer(hit[1], stale=False, version=mtime)
         try:
             rows = self._read(sql, params)
         except EcomlakeError:
             if hit is None:
                 raise
-            return Answer(hit[1], stale=True)
+            return Answer(hit[1], stale=True, version=hit[0])
         with self.lock:
             self.cache[key] = (mtime, rows)
-        return Answer(rows, stale=False)
+            while len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
+        return Answer(rows, stale=False, version=mtime)
 
     def span(self) -> tuple[date | None, date | None]:
         rows = self._cached(("span", "", ""), SPAN_SQL, {}).rows
