@@ -51,11 +51,25 @@ class LiveState:
         self.body = orjson.dumps(self.view)
         self.version = 0
         self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start refreshing (again: an app's lifespan may run more than once, as in tests)."""
+        if self.thread is not None and self.thread.is_alive():
+            return
+        self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="live-refresh", daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
 
     def _run(self) -> None:
         period = self.settings.dashboard.refresh_s
-        while not self.stop.is_set():
+        stop = self.stop
+        while not stop.is_set():
             started = time.monotonic()
             try:
                 view = self.feed.refresh()
@@ -69,7 +83,7 @@ class LiveState:
             self.metrics.update(view)
             self.view, self.body = view, orjson.dumps(view)
             self.version += 1
-            self.stop.wait(max(0.0, period - took))
+            stop.wait(max(0.0, period - took))
         self.feed.close()
 
 
@@ -117,10 +131,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        live.thread.start()
+        live.start()
         yield
-        live.stop.set()
-        live.thread.join(timeout=10)
+        live.close()
 
     app = FastAPI(
         title="ecomlake dashboard",
@@ -173,7 +186,8 @@ def create_app(settings: Settings) -> FastAPI:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
-    @app.get("/api/marts", response_model=Span, tags=["analytics"])
+    @app.get("/api/marts", response_model=Span, tags=["analytics"],
+             responses={503: {"description": "The warehouse cannot be read"}})  # fmt: skip
     def marts_span() -> Span:
         """The days the marts cover, and the names /api/marts/{name} accepts."""
         if not marts.available():
@@ -208,7 +222,16 @@ def create_app(settings: Settings) -> FastAPI:
             bodies.put((name, start, end), answer.version, body)
         return body
 
-    @app.get("/api/marts/{name}", response_model=MartAnswer, tags=["analytics"])
+    @app.get(
+        "/api/marts/{name}",
+        response_model=MartAnswer,
+        tags=["analytics"],
+        responses={
+            404: {"description": "Unknown query name"},
+            422: {"description": "A bad date, or start after end"},
+            503: {"description": "No warehouse yet, or it cannot be read"},
+        },
+    )
     async def mart(
         name: str,
         start: Annotated[
