@@ -97,6 +97,11 @@ def test_marts_by_range(settings: Settings, client: TestClient) -> None:
                         "purchase": 1}]  # fmt: skip
     both = client.get("/api/marts/funnel?start=2026-10-01&end=2026-10-31").json()["rows"]
     assert both[0]["sessions"] == 15
+    # A mart dbt has not built: a 503 that says so, not a server error (found by schemathesis).
+    missing = client.get("/api/marts/active-users")
+    assert missing.status_code == 503
+    assert "fct_daily_active_users does not exist" in missing.json()["detail"]
+    assert "ecomlake transform" in missing.json()["detail"]
 
 
 def test_live_view_updates_and_metrics(client: TestClient) -> None:

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, settings
 
 from ecomlake.config import load_settings
 from ecomlake.dashboard.app import create_app
+from ecomlake.transform.warehouse import warehouse_path
 from tests.unit.test_dashboard_api import build_marts
 
 pytestmark = pytest.mark.unit
@@ -29,6 +31,24 @@ def _app() -> FastAPI:
         kafka_port = sock.getsockname()[1]
     config = load_settings(data_dir=folder, kafka={"port": kafka_port})
     build_marts(config)
+    # The other marts too: a missing one is a 503 (tested in test_dashboard_api), and
+    # schemathesis counts any 5xx as a failure.
+    con = duckdb.connect(str(warehouse_path(config)))
+    con.execute(
+        "CREATE TABLE marts.fct_daily_active_users AS SELECT DATE '2026-10-31' AS "
+        "activity_date, 4 AS dau, 5 AS wau, 6 AS mau"
+    )
+    con.execute(
+        "CREATE TABLE marts.fct_cohort_retention AS SELECT 'week' AS cohort_grain, "
+        "DATE '2026-10-26' AS cohort_start, 0 AS period_number, 3 AS cohort_size, "
+        "3 AS active_customers, 1.0 AS retention_rate"
+    )
+    con.execute(
+        "CREATE TABLE marts.fct_product_performance AS SELECT DATE '2026-10-31' AS "
+        "activity_date, 'P1' AS product_id, 'books' AS category, 9 AS views, "
+        "2 AS cart_adds, 1 AS orders, 1 AS units, 12.50::DECIMAL(18,2) AS revenue_usd"
+    )
+    con.close()
     return create_app(config)
 
 

@@ -97,7 +97,11 @@ class Marts:
         con = duckdb.connect()
         try:
             attach_marts(con, self.path)
-            cursor = con.execute(sql, params)
+            try:
+                cursor = con.execute(sql, params)
+            except duckdb.CatalogException as exc:  # a mart dbt has not built (yet)
+                message = " ".join(str(exc).split("\n")[0].split())
+                raise EcomlakeError(f"{message}: run `ecomlake transform`") from None
             names = [d[0] for d in cursor.description or []]
             return [
                 {n: _json(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()
