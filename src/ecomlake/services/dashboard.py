@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-import urllib.error
-import urllib.request
 
 from ecomlake.services.base import Service
+from ecomlake.services.process import http_ok
 
 
 class DashboardService(Service):
@@ -34,11 +33,7 @@ class DashboardService(Service):
 
     def healthy(self) -> bool:
         d = self.settings.dashboard
-        try:
-            with urllib.request.urlopen(f"http://{d.host}:{d.port}/healthz", timeout=2) as r:
-                return bool(r.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return http_ok(f"http://{d.host}:{d.port}/healthz")
 
     def after_start(self) -> str:
         d = self.settings.dashboard

@@ -10,6 +10,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,3 +142,12 @@ def reap(pid: int) -> None:
     """Collect the exit status if `pid` is our child (it is when started in this process)."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def http_ok(url: str, timeout_s: float = 2.0) -> bool:
+    """True when `url` answers 200: a service's health endpoint."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import urllib.error
-import urllib.request
 
 from ecomlake.errors import EcomlakeError
 from ecomlake.observe.prometheus_config import prometheus_config
 from ecomlake.services.base import Service
+from ecomlake.services.process import http_ok
 
 
 class PrometheusService(Service):
@@ -44,12 +43,7 @@ class PrometheusService(Service):
         ]
 
     def healthy(self) -> bool:
-        url = f"http://{self.host}:{self.settings.observe.prometheus_port}/-/ready"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return bool(response.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return http_ok(f"http://{self.host}:{self.settings.observe.prometheus_port}/-/ready")
 
     def after_start(self) -> str:
         return f"; open http://{self.host}:{self.settings.observe.prometheus_port}/alerts"

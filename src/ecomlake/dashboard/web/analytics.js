@@ -41,17 +41,7 @@ async function load(start, end) {
       { name: "Orders", type: "line", yAxisIndex: 1, data: revenue.map((r) => r.orders) },
     ],
   }, true);
-  chart("chart-funnel")?.setOption({
-    ...CHART_THEME,
-    tooltip: { trigger: "item", formatter: "{b}: {c} sessions" },
-    series: [{ type: "funnel", sort: "none", left: 10, right: "45%", top: 10, bottom: 10,
-      label: { position: "right", color: "#e6edf3", formatter: "{b}: {c}" },
-      data: [
-        { name: "Sessions", value: f.sessions }, { name: "Viewed a product", value: f.product_view },
-        { name: "Added to cart", value: f.cart }, { name: "Checked out", value: f.checkout },
-        { name: "Purchased", value: f.purchase },
-      ] }],
-  }, true);
+  funnelChart("chart-funnel", f);
   chart("chart-users")?.setOption({
     ...CHART_THEME,
     tooltip: { trigger: "axis" },

@@ -43,6 +43,21 @@ function axisStyle() {
   };
 }
 
+// The closed funnel (sessions -> view -> cart -> checkout -> purchase), on both pages.
+function funnelChart(id, f) {
+  chart(id)?.setOption({
+    ...CHART_THEME,
+    tooltip: { trigger: "item", formatter: "{b}: {c} sessions" },
+    series: [{ type: "funnel", sort: "none", left: 10, right: "45%", top: 10, bottom: 10,
+      label: { position: "right", color: "#e6edf3", formatter: "{b}: {c}" },
+      data: [
+        { name: "Sessions", value: f.sessions }, { name: "Viewed a product", value: f.product_view },
+        { name: "Added to cart", value: f.cart }, { name: "Checked out", value: f.checkout },
+        { name: "Purchased", value: f.purchase },
+      ] }],
+  });
+}
+
 function table(id, columns, rows) {
   const head = "<tr>" + columns.map((c) =>
     `<th class="${c.num ? "num" : ""}">${c.title}</th>`).join("") + "</tr>";

@@ -77,18 +77,7 @@ function renderCharts(view) {
     yAxis: { type: "category", data: countries.map((c) => c.country_code), ...axisStyle() },
     series: [{ name: "Revenue (USD)", type: "bar", data: countries.map((c) => c.revenue_usd) }],
   });
-  const f = view.today.funnel;
-  chart("chart-funnel")?.setOption({
-    ...CHART_THEME,
-    tooltip: { trigger: "item", formatter: "{b}: {c} sessions" },
-    series: [{ type: "funnel", sort: "none", left: 10, right: "45%", top: 10, bottom: 10,
-      label: { position: "right", color: "#e6edf3", formatter: "{b}: {c}" },
-      data: [
-        { name: "Sessions", value: f.sessions }, { name: "Viewed a product", value: f.product_view },
-        { name: "Added to cart", value: f.cart }, { name: "Checked out", value: f.checkout },
-        { name: "Purchased", value: f.purchase },
-      ] }],
-  });
+  funnelChart("chart-funnel", view.today.funnel);
 }
 
 function connect() {
