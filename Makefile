@@ -46,6 +46,13 @@ $(JARS)/%/.fetched: jvm/pom.xml
 	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS)/$*
 	touch $@
 
+# The stream job's per-message function (jvm/stream-udf: contract, typing, enrichment on the
+# JVM), built from source against Flink's API; the contract schema is bundled as a resource.
+UDF_JAR := $(JARS)/stream-udf/ecomlake-stream-udf.jar
+$(UDF_JAR): jvm/stream-udf/pom.xml $(shell find jvm/stream-udf/src -type f) contracts/events/v1.schema.json
+	mvn -q -B -f jvm/stream-udf/pom.xml package
+	mkdir -p $(@D) && cp jvm/stream-udf/target/ecomlake-stream-udf.jar $@
+
 # Debian packages: Chromium for the browser tests, Prometheus (and promtool) for `up --with
 # prometheus` and the alert-rule tests, wrk for the API benchmark. Installed only when missing.
 SYSTEM_PACKAGES := chromium prometheus wrk
@@ -67,7 +74,7 @@ $(WEB_VENDOR)/echarts.min.js: dashboard/package.json dashboard/package-lock.json
 	npm ci --prefix dashboard --no-audit --no-fund --loglevel=error
 	mkdir -p $(@D) && cp dashboard/node_modules/echarts/dist/echarts.min.js $@
 
-setup: .tools/.system-packages $(VENV)/.synced $(foreach r,$(PY_RUNTIMES),.venvs/$(r)/.synced) $(foreach r,$(JVM_RUNTIMES),$(JARS)/$(r)/.fetched) $(WEB_VENDOR)/echarts.min.js ## Install Python envs, JVM jars, Debian tools, the chart library (idempotent)
+setup: .tools/.system-packages $(VENV)/.synced $(foreach r,$(PY_RUNTIMES),.venvs/$(r)/.synced) $(foreach r,$(JVM_RUNTIMES),$(JARS)/$(r)/.fetched) $(UDF_JAR) $(WEB_VENDOR)/echarts.min.js ## Install Python envs, JVM jars, Debian tools, the chart library (idempotent)
 	@echo "set-up complete: $(BIN)/ecomlake"
 
 # --- the two commands of the quickstart --------------------------------------------------------
@@ -123,4 +130,4 @@ clean: down ## Stop services and delete all state (.ecomlake/) and test artifact
 	rm -rf .ecomlake .pytest_cache .mypy_cache .ruff_cache test-artifacts
 
 distclean: clean ## Also delete environments and fetched jars
-	rm -rf $(VENV) .venvs .tools $(JARS) dashboard/node_modules $(WEB_VENDOR)
+	rm -rf $(VENV) .venvs .tools $(JARS) jvm/stream-udf/target dashboard/node_modules $(WEB_VENDOR)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +73,13 @@ SYSTEMS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-@cache
+# A stream sees the same few hundred user agents over and over; hostile input may not.
+AGENT_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=AGENT_CACHE_SIZE)
 def parse_user_agent(user_agent: str) -> Agent:
-    """Device type, browser family, OS family and whether it is a known crawler.
-    (Cached: a stream sees the same few hundred user agents over and over.)"""
+    """Device type, browser family, OS family and whether it is a known crawler."""
     crawler = CRAWLER.search(user_agent)
     if crawler is not None:
         return Agent("bot", crawler.group(1), "Other", True)

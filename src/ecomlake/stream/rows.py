@@ -61,9 +61,12 @@ EVENT_COLUMNS: list[tuple[str, str]] = [
     ("kafka_offset", "BIGINT"),
     ("ingest_time", "TIMESTAMP(3)"),
 ]
-# raw.events_rejected: the original message and why it was refused.
+# raw.events_rejected: the original message and why it was refused. `payload` is readable
+# (bytes that are not UTF-8 replaced by U+FFFD); `payload_bytes` is the message exactly, for
+# replay. Both are NULL for a record without a value.
 REJECTED_COLUMNS: list[tuple[str, str]] = [
     ("payload", "STRING"),
+    ("payload_bytes", "BYTES"),
     ("reason", "STRING"),
     ("detail", "STRING"),
     ("kafka_partition", "INT"),
@@ -71,6 +74,7 @@ REJECTED_COLUMNS: list[tuple[str, str]] = [
     ("ingest_time", "TIMESTAMP(3)"),
 ]
 MONEY_FIELDS = ("price", "unit_price", "total", "amount")
+INT_FIELDS = ("schema_version", "quantity", "results_count")
 # Every field of the v1 contract, in column order (the schema is the source of truth; a test
 # checks that EVENT_COLUMNS covers it).
 CONTRACT_FIELDS = [name for name, _ in EVENT_COLUMNS if name in load_schema()["properties"]]
@@ -94,11 +98,14 @@ def event_row(event: dict[str, Any], partition: int, offset: int, ingest_ms: int
     for name in MONEY_FIELDS:
         if row[name] is not None:
             row[name] = Decimal(row[name])
+    for name in INT_FIELDS:  # JSON Schema's integers include 2.0
+        if row[name] is not None:
+            row[name] = int(row[name])
     if row["items"] is not None:
         row["items"] = [
             {
                 "product_id": i["product_id"],
-                "quantity": i["quantity"],
+                "quantity": int(i["quantity"]),
                 "unit_price": Decimal(i["unit_price"]),
             }
             for i in row["items"]
@@ -121,10 +128,11 @@ def event_row(event: dict[str, Any], partition: int, offset: int, ingest_ms: int
 
 
 def rejected_row(
-    raw: bytes, why: Rejection, partition: int, offset: int, ingest_ms: int
+    raw: bytes | None, why: Rejection, partition: int, offset: int, ingest_ms: int
 ) -> dict[str, Any]:
     return {
-        "payload": raw.decode("utf-8", errors="replace"),
+        "payload": None if raw is None else raw.decode("utf-8", errors="replace"),
+        "payload_bytes": raw,
         "reason": why.reason,
         "detail": why.detail,
         "kafka_partition": partition,
@@ -133,7 +141,7 @@ def rejected_row(
     }
 
 
-def process(raw: bytes, partition: int, offset: int, ingest_ms: int) -> tuple[bool, dict[str, Any]]:
+def process(raw: bytes | None, partition: int, offset: int, ingest_ms: int) -> tuple[bool, dict[str, Any]]:
     """(True, raw.events row) or (False, raw.events_rejected row): nothing is dropped."""
     event, why = validate_message(raw, now=datetime.fromtimestamp(ingest_ms / 1000, UTC))
     if event is None:
