@@ -63,15 +63,16 @@ EVENT_COLUMNS: list[tuple[str, str]] = [
 ]
 # raw.events_rejected: the original message and why it was refused. `payload` is readable
 # (bytes that are not UTF-8 replaced by U+FFFD); `payload_bytes` is the message exactly, for
-# replay. Both are NULL for a record without a value.
+# replay (last: tables made before it existed gain it at the end). Both are NULL for a record
+# without a value.
 REJECTED_COLUMNS: list[tuple[str, str]] = [
     ("payload", "STRING"),
-    ("payload_bytes", "BYTES"),
     ("reason", "STRING"),
     ("detail", "STRING"),
     ("kafka_partition", "INT"),
     ("kafka_offset", "BIGINT"),
     ("ingest_time", "TIMESTAMP(3)"),
+    ("payload_bytes", "BYTES"),
 ]
 MONEY_FIELDS = ("price", "unit_price", "total", "amount")
 INT_FIELDS = ("schema_version", "quantity", "results_count")

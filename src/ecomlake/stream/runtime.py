@@ -3,7 +3,8 @@
 PyFlink finds its distribution through FLINK_HOME. Jars passed as `pipeline.jars` reach the
 job's class loader but not the client side, where catalogs are created, and Iceberg's catalog
 needs the Hadoop classes there. So the runtime assembles a FLINK_HOME in the data folder whose
-lib/ links PyFlink's jars and ours: nothing copied, nothing downloaded.
+lib/ links PyFlink's jars and ours (connectors from Maven, the job's own function built from
+jvm/stream-udf): nothing copied, nothing downloaded.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def assemble_flink_home(
     """
     require_java(settings.java)
     jars = require_jars(settings.jars("flink"), "Flink connector")
+    function = require_jars(settings.jars("stream-udf"), "stream function (jvm/stream-udf)")
     dist = pyflink_dist()
     home = home or settings.data_dir / "flink" / "home"
     if home.exists():
@@ -102,7 +104,8 @@ def assemble_flink_home(
     # The Prometheus reporter ships as a plugin; on lib/ the embedded mini-cluster finds it too.
     reporter = sorted(dist.glob("plugins/metrics-prometheus/*.jar"))
     python = sorted(dist.glob("opt/flink-python-*.jar")) if cluster else []
-    for jar in sorted(dist.glob("lib/*.jar")) + reporter + python + sorted(jars.glob("*.jar")):
+    ours = sorted(jars.glob("*.jar")) + sorted(function.glob("*.jar"))
+    for jar in sorted(dist.glob("lib/*.jar")) + reporter + python + ours:
         (home / "lib" / jar.name).symlink_to(jar)
     return home
 

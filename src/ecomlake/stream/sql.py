@@ -6,12 +6,13 @@ Iceberg in production and against files in tests (`Endpoints` names the tables t
 Data flow (one statement set, one Flink job):
 
     source (payload, partition, offset, event_time + watermark)
-      -> split_message (Python table function: validate, type, enrich)  = view `split`
+      -> parse_event (JVM table function: contract, typing, enrichment)  = view `split`
       -> valid rows, first copy of each event_id (ROW_NUMBER dedup)      = view `valid_events`
            -> raw.events (Iceberg)
            -> 1-minute tumbling windows by country                       = view `metrics_minute`
                 -> live.metrics_minute (Iceberg), ecom.metrics.live (Kafka, upsert)
-      -> rejected rows -> raw.events_rejected (Iceberg), ecom.events.dlq (Kafka)
+      -> refused rows -> explain_rejection (Python reference, Arrow batches) = view `dead_letters`
+           -> raw.events_rejected (Iceberg), ecom.events.dlq (Kafka)
 """
 
 from __future__ import annotations
@@ -28,14 +29,15 @@ METRICS = f"{LAKE_CATALOG}.live.metrics_minute"
 
 EVENT_NAMES = [name for name, _ in EVENT_COLUMNS]
 REJECTED_NAMES = [name for name, _ in REJECTED_COLUMNS]
-# What the table function returns per message: a flag, the event's columns, its USD revenue
-# (purchases only; for the live aggregates), the rejection's columns.
+# What the JVM table function returns per message: a flag, the event's columns (for a refused
+# message only partition, offset and ingest time), its USD revenue (purchases; for the live
+# aggregates). The Java side declares the same list (a test compares them).
 SPLIT_COLUMNS: list[tuple[str, str]] = (
     [("ok", "BOOLEAN")]
     + [(f"e_{name}", kind) for name, kind in EVENT_COLUMNS]
     + [("revenue_usd", "DECIMAL(14, 2)")]
-    + [(f"r_{name}", kind) for name, kind in REJECTED_COLUMNS]
 )
+UDF_PACKAGE = "dev.ecomlake.stream"
 METRICS_COLUMNS: list[tuple[str, str]] = [
     ("window_start", "TIMESTAMP(3)"),
     ("window_end", "TIMESTAMP(3)"),
@@ -47,10 +49,6 @@ METRICS_COLUMNS: list[tuple[str, str]] = [
     ("active_users", "BIGINT"),  # user_id, else anonymous_id; crawlers excluded
 ]
 SOURCE_COLUMNS = "payload BYTES, kafka_partition INT, kafka_offset BIGINT"
-ISO_MILLIS = "yyyy-MM-dd''T''HH:mm:ss.SSS''Z''"
-# The contract's clock-skew limit: a message dated further ahead is rejected, and must not
-# drag the watermark into the future either.
-MAX_SKEW = "INTERVAL '1' HOUR"
 
 
 @dataclass(frozen=True)
@@ -65,16 +63,24 @@ class Endpoints:
     live: str | None = "live_metrics_sink"  # None: no Kafka copy of the live metrics
 
 
-def event_time_columns(lateness_s: float) -> str:
-    """Computed event time (NULL when absent, unparseable or too far ahead) and watermark.
+def functions_ddl() -> list[str]:
+    """The JVM functions (jvm/stream-udf), registered before the source that uses one."""
+    return [
+        f"CREATE TEMPORARY SYSTEM FUNCTION event_time_of AS '{UDF_PACKAGE}.EventTimeOf' "
+        "LANGUAGE JAVA",
+        f"CREATE TEMPORARY SYSTEM FUNCTION parse_event AS '{UDF_PACKAGE}.ParseEvent' "
+        "LANGUAGE JAVA",
+    ]
 
-    Parsed from the JSON a second time, in Java: the watermark has to be declared on the source.
+
+def event_time_columns(lateness_s: float) -> str:
+    """Computed event time and watermark (the watermark has to be declared on the source).
+
+    `event_time_of` (JVM) is NULL when the time is absent or malformed, and when it is further
+    ahead than the contract's clock-skew limit, so a bogus date cannot drag the watermark.
     """
-    text = "JSON_VALUE(CAST(payload AS STRING), '$.event_time')"
-    limit = f"DATE_FORMAT(CURRENT_TIMESTAMP + {MAX_SKEW}, '{ISO_MILLIS}')"
     return (
-        f"event_time AS CASE WHEN {text} <= {limit} "
-        f"THEN TO_TIMESTAMP({text}, '{ISO_MILLIS}') END, "
+        "event_time AS event_time_of(payload), "
         "proctime AS PROCTIME(), "
         f"WATERMARK FOR event_time AS event_time - INTERVAL '{lateness_s:g}' SECOND"
     )
@@ -144,6 +150,12 @@ def lake_tables_ddl() -> list[str]:
     ]
 
 
+def upgrade_ddl(rejected_columns: set[str]) -> list[str]:
+    """ALTERs that bring a lake made by an earlier version up to these columns."""
+    missing = [(n, k) for n, k in REJECTED_COLUMNS if n not in rejected_columns]
+    return [f"ALTER TABLE {REJECTED} ADD ({columns_ddl(missing)})"] if missing else []
+
+
 def _quoted(names: list[str], prefix: str = "") -> str:
     return ", ".join(f"`{prefix}{name}`" for name in names)
 
@@ -153,9 +165,15 @@ def views_sql(source: str) -> list[str]:
     aliases = _quoted([name for name, _ in SPLIT_COLUMNS])
     events = ", ".join(f"`e_{name}` AS `{name}`" for name in EVENT_NAMES)
     return [
-        "CREATE TEMPORARY VIEW split AS SELECT s.event_time AS rowtime, s.proctime, t.* "
-        f"FROM {source} AS s, LATERAL TABLE(split_message(s.payload, s.kafka_partition, "
+        "CREATE TEMPORARY VIEW split AS SELECT s.event_time AS rowtime, s.proctime, s.payload, t.* "
+        f"FROM {source} AS s, LATERAL TABLE(parse_event(s.payload, s.kafka_partition, "
         f"s.kafka_offset)) AS t({aliases})",
+        # Refused messages only, a batch at a time through the Python reference for the reason.
+        "CREATE TEMPORARY VIEW dead_letters AS SELECT why.payload AS payload, "
+        "why.reason AS reason, why.detail AS detail, kafka_partition, kafka_offset, "
+        "ingest_time, payload_bytes FROM (SELECT explain_rejection(payload, e_ingest_time) AS why, "
+        "e_kafka_partition AS kafka_partition, e_kafka_offset AS kafka_offset, "
+        "e_ingest_time AS ingest_time, payload AS payload_bytes FROM split WHERE NOT ok)",
         # First copy of each event_id wins; ordering by processing time keeps it append-only.
         f"CREATE TEMPORARY VIEW valid_events AS SELECT rowtime, {_quoted(EVENT_NAMES)}, "
         f"revenue_usd FROM (SELECT rowtime, {events}, revenue_usd, ROW_NUMBER() OVER "
@@ -173,14 +191,15 @@ def views_sql(source: str) -> list[str]:
 
 
 def inserts_sql(endpoints: Endpoints) -> list[str]:
-    rejected = _quoted(REJECTED_NAMES, "r_")
+    rejected = _quoted(REJECTED_NAMES)
     statements = [
         f"INSERT INTO {endpoints.events} SELECT {_quoted(EVENT_NAMES)} FROM valid_events",
-        f"INSERT INTO {endpoints.rejected} SELECT {rejected} FROM split WHERE NOT ok",
+        # Columns named: a table made before payload_bytes existed has it appended.
+        f"INSERT INTO {endpoints.rejected} ({rejected}) SELECT {rejected} FROM dead_letters",
         f"INSERT INTO {endpoints.metrics} SELECT * FROM metrics_minute",
     ]
     if endpoints.dlq:
-        statements.append(f"INSERT INTO {endpoints.dlq} SELECT {rejected} FROM split WHERE NOT ok")
+        statements.append(f"INSERT INTO {endpoints.dlq} SELECT {rejected} FROM dead_letters")
     if endpoints.live:
         statements.append(f"INSERT INTO {endpoints.live} SELECT * FROM metrics_minute")
     return statements

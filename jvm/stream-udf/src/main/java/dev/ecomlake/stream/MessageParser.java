@@ -35,10 +35,10 @@ final class MessageParser {
     this.rates = rates;
   }
 
-  /** "USD=1,EUR=1.08,...": the rates table, handed over from ecomlake.generator.money. */
+  /** "USD=1;EUR=1.08;..." (or ","): the rates table, from ecomlake.generator.money. */
   static Map<String, BigDecimal> parseRates(String text) {
     Map<String, BigDecimal> rates = new HashMap<>();
-    for (String pair : text.split(",")) {
+    for (String pair : text.split("[,;]")) {
       String[] kv = pair.split("=", 2);
       rates.put(kv[0].strip(), new BigDecimal(kv[1].strip()));
     }
