@@ -42,9 +42,7 @@ def _text(value: Any) -> str:
             for i in value
         )
     text = str(value)
-    return (
-        text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def python_line(raw: bytes | None, now_ms: int) -> str:

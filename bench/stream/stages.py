@@ -21,7 +21,7 @@ from ecomlake.services.topics import ensure_topics
 
 console = Console()
 # The variants of stage_job.py (which imports PyFlink, so it is not imported here).
-VARIANTS = ("source", "json_value_29", "udtf_null_62", "udtf_narrow", "udtf", "dedup", "lake")
+VARIANTS = ("raw", "parse", "dedup", "dead_letters", "lake", "job")
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import os
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -92,6 +92,9 @@ class StreamSettings(BaseModel):
     parallelism: int = Field(1, ge=1, le=64)
     checkpoint_interval_s: float = Field(2.0, ge=0.2, le=600)
     dedup_ttl_h: float = Field(24.0, gt=0)
+    # Where keyed state (dedup memory, open windows) lives: RocksDB (off-heap, bounded, spills
+    # to disk, incremental checkpoints) or the JVM heap (faster, grows with the dedup window).
+    state_backend: Literal["rocksdb", "hashmap"] = "rocksdb"
     allowed_lateness_s: float = Field(5.0, ge=0)  # watermark delay of the live aggregates
     # A partition silent this long stops holding back the live windows. Not shorter: during a
     # backfill a partition whose first fetch is still queued would count as idle and its

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from ecomlake.config import Settings, load_settings
@@ -34,7 +35,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def _report(found: list[tuple[bytes | None, str, str]]) -> str:
-    return "\n".join(f"{raw!r:.300}\n  python: {p:.300}\n  jvm:    {j:.300}" for raw, p, j in found[:10])
+    return "\n".join(
+        f"{raw!r:.300}\n  python: {p:.300}\n  jvm:    {j:.300}" for raw, p, j in found[:10]
+    )
 
 
 def test_the_jvm_returns_raw_events_columns() -> None:
@@ -80,12 +83,29 @@ scalars = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=40),
-    st.sampled_from(["1", "1.0", "0", "U0000002", "P00254", "USD", "10.00", "10.001",
-                     "51.197.127.56", "2026-10-30T00:04:04.979Z", "purchase", "card", "a@b"]),
+    st.sampled_from(
+        [
+            "1",
+            "1.0",
+            "0",
+            "U0000002",
+            "P00254",
+            "USD",
+            "10.00",
+            "10.001",
+            "51.197.127.56",
+            "2026-10-30T00:04:04.979Z",
+            "purchase",
+            "card",
+            "a@b",
+        ]
+    ),
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -101,8 +121,11 @@ def mutated(draw: st.DrawFn) -> bytes:
         elif action == "drop":
             event.pop(field, None)
         elif action == "type":
-            event["event_type"] = draw(st.sampled_from(
-                ["purchase", "refund", "search", "user_signup", "user_login", "page_view", "x"]))
+            event["event_type"] = draw(
+                st.sampled_from(
+                    ["purchase", "refund", "search", "user_signup", "user_login", "page_view", "x"]
+                )
+            )
         elif (
             action == "quantity"
             and isinstance(event.get("items"), list)
@@ -121,8 +144,9 @@ def mutated(draw: st.DrawFn) -> bytes:
 PROPERTY_MESSAGES: list[bytes] = []
 
 
-@hsettings(max_examples=10_000, deadline=None, database=None,
-           suppress_health_check=list(HealthCheck))
+@hsettings(
+    max_examples=10_000, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 @given(mutated())
 def test_collect_property_corpus(message: bytes) -> None:
     """Draws the corpus (10,000 messages); the next test runs it through both sides at once."""

@@ -11,14 +11,28 @@ from ecomlake.stream import sql
 from ecomlake.stream.state import StateDirs
 
 
-def test_source_reads_the_committed_position_with_a_guarded_watermark() -> None:
+def test_source_parses_with_the_jvm_format_and_declares_the_watermark() -> None:
     settings = load_settings(stream={"allowed_lateness_s": 7, "group_id": "g1"})
-    ddl = sql.kafka_source_ddl(settings, "t1")
+    ddl = sql.kafka_source_ddl(settings, "t1", Path("/data/geo's.bin"))
     assert "'topic'='t1'" in ddl and "'properties.group.id'='g1'" in ddl
     assert "'scan.startup.mode'='group-offsets'" in ddl
-    assert "WATERMARK FOR event_time AS event_time - INTERVAL '7' SECOND" in ddl
-    # A message dated beyond the contract's clock skew must not move the watermark.
-    assert "CURRENT_TIMESTAMP + INTERVAL '1' HOUR" in ddl
+    assert "WATERMARK FOR rowtime AS rowtime - INTERVAL '7' SECOND" in ddl
+    assert "'format'='ecomlake-v1'" in ddl
+    assert "'ecomlake-v1.geo'='/data/geo''s.bin'" in ddl  # quoted for SQL
+    assert "'ecomlake-v1.rates'='USD=1;EUR=1.08;" in ddl
+
+
+def test_the_format_columns_are_the_event_columns_but_kafkas_own() -> None:
+    names = [name for name, _ in sql.FORMAT_COLUMNS]
+    assert names[:3] == ["ok", "rowtime", "payload"] and names[-1] == "revenue_usd"
+    events = [f"e_{n}" for n in sql.EVENT_NAMES if n not in ("kafka_partition", "kafka_offset")]
+    assert names[3:-1] == events
+
+
+def test_an_older_rejected_table_gains_payload_bytes() -> None:
+    old = {"payload", "reason", "detail", "kafka_partition", "kafka_offset", "ingest_time"}
+    assert sql.upgrade_ddl(old) == [f"ALTER TABLE {sql.REJECTED} ADD (`payload_bytes` BYTES)"]
+    assert sql.upgrade_ddl(old | {"payload_bytes"}) == []
 
 
 def test_kafka_sinks_are_transactional_and_keyed() -> None:
@@ -31,13 +45,15 @@ def test_kafka_sinks_are_transactional_and_keyed() -> None:
     assert "PRIMARY KEY (window_start, country_code)" in live
 
 
-def test_every_split_column_reaches_a_sink() -> None:
+def test_every_column_reaches_a_sink() -> None:
     views, inserts = sql.views_sql("src"), sql.inserts_sql(sql.Endpoints())
     text = " ".join(views + inserts)
     for name in sql.EVENT_NAMES:
         assert f"`e_{name}` AS `{name}`" in text
     for name in sql.REJECTED_NAMES:
-        assert f"`r_{name}`" in text
+        assert f"AS {name}" in text or f", {name}" in text
+    # Refused messages only reach Python, for their reason.
+    assert "explain_rejection(payload, e_ingest_time)" in text and "WHERE NOT ok" in text
     assert len(inserts) == 5  # events, rejected, metrics + the two Kafka copies
 
 

@@ -1,8 +1,8 @@
 """The stream job: Kafka -> validate, type, enrich -> dedup -> Iceberg, dead letters, live metrics.
 
-The SQL is in `sql.py`; the per-message work is a JVM table function (`jvm/stream-udf`:
-contract, typing, enrichment) with the Python reference naming the reasons of refused messages
-(`explain.py`, Arrow batches). This module configures Flink
+The SQL is in `sql.py`; the per-message work is the source's Kafka format (`jvm/stream-udf`,
+JVM: contract, typing, enrichment), with the Python reference naming the reasons of refused
+messages (`explain.py`, Arrow batches). This module configures Flink
 (checkpoints = Iceberg commits and Kafka transactions, state kept across restarts, metrics),
 submits the job and watches it until it should stop:
 - Ctrl-C or SIGTERM (`ecomlake down`): stop with a savepoint, so the next start resumes there;
@@ -34,6 +34,7 @@ from ecomlake.errors import EcomlakeError
 from ecomlake.services.process import PidRecord
 from ecomlake.stream import sql
 from ecomlake.stream.control import PID_MARKER, pid_file
+from ecomlake.stream.geo_export import geo_table
 from ecomlake.stream.progress import OffsetWatcher
 from ecomlake.stream.runtime import table_environment
 from ecomlake.stream.state import StateDirs
@@ -53,22 +54,15 @@ class StopRequested(Exception):
     """SIGTERM arrived: stop cleanly, as for Ctrl-C."""
 
 
-def job_parameters(settings: Settings) -> str:
-    """What the JVM function reads in `open`: the geo table and the USD rates table."""
-    from ecomlake.generator.money import RATES_TO_USD
-    from ecomlake.stream.geo_export import geo_table
-
-    rates = ";".join(f"{code}={rate}" for code, rate in RATES_TO_USD.items())
-    # Flink's map syntax is `key:value,...`; the path is quoted so it may hold ':' or ','.
-    path = str(geo_table(settings.data_dir)).replace("'", "''")
-    return f"\"ecomlake.geo:'{path}'\",ecomlake.rates:{rates}"
-
-
 def flink_config(settings: Settings, options: JobOptions, restore: Path | None) -> dict[str, str]:
     s, dirs = settings.stream, StateDirs.of(settings)
     config = {
         "pipeline.name": f"ecomlake-stream {options.topic}",
-        "pipeline.global-job-parameters": job_parameters(settings),
+        # Operators hand rows on without copying them (the SQL operators do not keep them).
+        "pipeline.object-reuse": "true",
+        # The Python function (reasons of refused messages) in its own task: its bundle
+        # round trips do not stall the source.
+        "python.operator-chaining.enabled": "false",
         "parallelism.default": str(s.parallelism),
         "python.executable": sys.executable,  # the flink environment, on every task manager
         # Only refused messages reach Python (for their reason): small, prompt batches.
@@ -77,8 +71,14 @@ def flink_config(settings: Settings, options: JobOptions, restore: Path | None) 
         "table.local-time-zone": "UTC",
         # Dedup memory (event ids for `dedup_ttl_h`) in RocksDB: bounded heap, incremental
         # checkpoints that copy only what changed.
-        "state.backend.type": "rocksdb",
+        "state.backend.type": s.state_backend,
         "execution.checkpointing.incremental": "true",
+        # RocksDB's memory from explicit sizes, not the mini-cluster's small managed share
+        # (tiny memtables made it flush and compact all the time; measured in docs/benchmarks.md).
+        "state.backend.rocksdb.memory.managed": "false",
+        "state.backend.rocksdb.writebuffer.size": "32mb",
+        "state.backend.rocksdb.writebuffer.count": "3",
+        "state.backend.rocksdb.block.cache-size": "32mb",
         "execution.checkpointing.interval": f"{round(s.checkpoint_interval_s * 1000)} ms",
         "execution.checkpointing.dir": dirs.checkpoints.as_uri(),
         "execution.checkpointing.savepoint-dir": dirs.savepoints.as_uri(),
@@ -122,10 +122,8 @@ def submit(settings: Settings, options: JobOptions, restore: Path | None) -> Any
     for statement in sql.upgrade_ddl(have):
         log.info("upgrading the lake: %s", statement)
         env.execute_sql(statement)
-    for statement in sql.functions_ddl():
-        env.execute_sql(statement)
     env.create_temporary_system_function("explain_rejection", explain_rejection())
-    env.execute_sql(sql.kafka_source_ddl(settings, options.topic))
+    env.execute_sql(sql.kafka_source_ddl(settings, options.topic, geo_table(settings.data_dir)))
     env.execute_sql(sql.kafka_dlq_ddl(settings))
     env.execute_sql(sql.kafka_live_ddl(settings))
     for statement in sql.views_sql(sql.Endpoints().source):

@@ -142,7 +142,9 @@ def rejected_row(
     }
 
 
-def process(raw: bytes | None, partition: int, offset: int, ingest_ms: int) -> tuple[bool, dict[str, Any]]:
+def process(
+    raw: bytes | None, partition: int, offset: int, ingest_ms: int
+) -> tuple[bool, dict[str, Any]]:
     """(True, raw.events row) or (False, raw.events_rejected row): nothing is dropped."""
     event, why = validate_message(raw, now=datetime.fromtimestamp(ingest_ms / 1000, UTC))
     if event is None:

@@ -110,6 +110,22 @@ def assemble_flink_home(
     return home
 
 
+# Iceberg's Hadoop I/O on the local warehouse: the stream function jar's file system sets
+# permissions without forking `chmod` per file and writes no .crc files (LocalFileSystem.java).
+CORE_SITE = """<?xml version="1.0"?>
+<configuration>
+  <property><name>fs.file.impl</name><value>dev.ecomlake.stream.LocalFileSystem</value></property>
+</configuration>
+"""
+
+
+def hadoop_conf_dir(settings: Settings) -> Path:
+    folder = settings.data_dir / "flink" / "hadoop-conf"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "core-site.xml").write_text(CORE_SITE)
+    return folder
+
+
 def lake_catalog_ddl(settings: Settings) -> str:
     """The Iceberg catalog in Flink SQL: the JDBC catalog over the local warehouse."""
     lake = settings.lake
@@ -119,6 +135,7 @@ def lake_catalog_ddl(settings: Settings) -> str:
         "'catalog-impl'='org.apache.iceberg.jdbc.JdbcCatalog',"
         f"'uri'='{lake.catalog_uri(settings.data_dir)}',"
         f"'warehouse'='{lake.warehouse_uri(settings.data_dir)}',"
+        f"'hadoop-conf-dir'='{hadoop_conf_dir(settings)}',"
         "'jdbc.schema-version'='V1')"
     )
 

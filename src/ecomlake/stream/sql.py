@@ -5,8 +5,8 @@ Iceberg in production and against files in tests (`Endpoints` names the tables t
 
 Data flow (one statement set, one Flink job):
 
-    source (payload, partition, offset, event_time + watermark)
-      -> parse_event (JVM table function: contract, typing, enrichment)  = view `split`
+    source (ok, rowtime + watermark, payload, typed event columns, partition, offset) = `split`
+    (the Kafka format `ecomlake-v1`, JVM: contract, typing, enrichment, once per message)
       -> valid rows, first copy of each event_id (ROW_NUMBER dedup)      = view `valid_events`
            -> raw.events (Iceberg)
            -> 1-minute tumbling windows by country                       = view `metrics_minute`
@@ -18,8 +18,10 @@ Data flow (one statement set, one Flink job):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ecomlake.config import Settings
+from ecomlake.generator.money import RATES_TO_USD
 from ecomlake.stream.rows import EVENT_COLUMNS, REJECTED_COLUMNS, columns_ddl
 
 LAKE_CATALOG = "lake"
@@ -29,15 +31,17 @@ METRICS = f"{LAKE_CATALOG}.live.metrics_minute"
 
 EVENT_NAMES = [name for name, _ in EVENT_COLUMNS]
 REJECTED_NAMES = [name for name, _ in REJECTED_COLUMNS]
-# What the JVM table function returns per message: a flag, the event's columns (for a refused
-# message only partition, offset and ingest time), its USD revenue (purchases; for the live
-# aggregates). The Java side declares the same list (a test compares them).
-SPLIT_COLUMNS: list[tuple[str, str]] = (
-    [("ok", "BOOLEAN")]
-    + [(f"e_{name}", kind) for name, kind in EVENT_COLUMNS]
+# What the source's format (jvm/stream-udf, `ecomlake-v1`) makes of every Kafka value: the
+# contract's decision, the time for the watermark (the epoch for a refused message), the
+# original bytes, the event's columns (NULL for a refused message) but Kafka's own, which are
+# metadata columns, and the USD revenue of a purchase (for the live aggregates). The Java side
+# declares the same list and refuses a table that differs.
+FORMAT = "ecomlake-v1"
+FORMAT_COLUMNS: list[tuple[str, str]] = (
+    [("ok", "BOOLEAN"), ("rowtime", "TIMESTAMP(3)"), ("payload", "BYTES")]
+    + [(f"e_{n}", k) for n, k in EVENT_COLUMNS if n not in ("kafka_partition", "kafka_offset")]
     + [("revenue_usd", "DECIMAL(14, 2)")]
 )
-UDF_PACKAGE = "dev.ecomlake.stream"
 METRICS_COLUMNS: list[tuple[str, str]] = [
     ("window_start", "TIMESTAMP(3)"),
     ("window_end", "TIMESTAMP(3)"),
@@ -48,7 +52,6 @@ METRICS_COLUMNS: list[tuple[str, str]] = [
     ("active_sessions", "BIGINT"),
     ("active_users", "BIGINT"),  # user_id, else anonymous_id; crawlers excluded
 ]
-SOURCE_COLUMNS = "payload BYTES, kafka_partition INT, kafka_offset BIGINT"
 
 
 @dataclass(frozen=True)
@@ -63,42 +66,35 @@ class Endpoints:
     live: str | None = "live_metrics_sink"  # None: no Kafka copy of the live metrics
 
 
-def functions_ddl() -> list[str]:
-    """The JVM functions (jvm/stream-udf), registered before the source that uses one."""
-    return [
-        f"CREATE TEMPORARY SYSTEM FUNCTION event_time_of AS '{UDF_PACKAGE}.EventTimeOf' "
-        "LANGUAGE JAVA",
-        f"CREATE TEMPORARY SYSTEM FUNCTION parse_event AS '{UDF_PACKAGE}.ParseEvent' "
-        "LANGUAGE JAVA",
-    ]
-
-
-def event_time_columns(lateness_s: float) -> str:
-    """Computed event time and watermark (the watermark has to be declared on the source).
-
-    `event_time_of` (JVM) is NULL when the time is absent or malformed, and when it is further
-    ahead than the contract's clock-skew limit, so a bogus date cannot drag the watermark.
-    """
+def source_columns(lateness_s: float) -> str:
+    """The format's columns, Kafka's partition and offset, processing time and the watermark
+    (declared on the source, so it advances per Kafka partition)."""
     return (
-        "event_time AS event_time_of(payload), "
+        f"{columns_ddl(FORMAT_COLUMNS)}, "
+        "kafka_partition INT METADATA FROM 'partition' VIRTUAL, "
+        "kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL, "
         "proctime AS PROCTIME(), "
-        f"WATERMARK FOR event_time AS event_time - INTERVAL '{lateness_s:g}' SECOND"
+        f"WATERMARK FOR rowtime AS rowtime - INTERVAL '{lateness_s:g}' SECOND"
     )
 
 
-def kafka_source_ddl(settings: Settings, topic: str, name: str = "source_events") -> str:
+def format_options(geo: Path) -> str:
+    """The format's options: the geo table (`geo_export`) and the USD rates table."""
+    rates = ";".join(f"{code}={rate}" for code, rate in RATES_TO_USD.items())
+    path = str(geo).replace("'", "''")
+    return f"'format'='{FORMAT}','{FORMAT}.geo'='{path}','{FORMAT}.rates'='{rates}'"
+
+
+def kafka_source_ddl(settings: Settings, topic: str, geo: Path, name: str = "source_events") -> str:
     k, s = settings.kafka, settings.stream
     return (
-        f"CREATE TEMPORARY TABLE {name} (payload BYTES, "
-        "kafka_partition INT METADATA FROM 'partition' VIRTUAL, "
-        "kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL, "
-        f"{event_time_columns(s.allowed_lateness_s)}) WITH ("
+        f"CREATE TEMPORARY TABLE {name} ({source_columns(s.allowed_lateness_s)}) WITH ("
         f"'connector'='kafka','topic'='{topic}',"
         f"'properties.bootstrap.servers'='{k.bootstrap_servers}',"
         f"'properties.group.id'='{s.group_id}',"
         # The committed position on a first start; a restart restores the checkpoint's offsets.
         "'scan.startup.mode'='group-offsets','properties.auto.offset.reset'='earliest',"
-        "'format'='raw')"
+        f"{format_options(geo)})"
     )
 
 
@@ -161,13 +157,13 @@ def _quoted(names: list[str], prefix: str = "") -> str:
 
 
 def views_sql(source: str) -> list[str]:
-    """The job's intermediate views over `source` (see the module docstring)."""
-    aliases = _quoted([name for name, _ in SPLIT_COLUMNS])
+    """The job's views over `source` (see the module docstring)."""
     events = ", ".join(f"`e_{name}` AS `{name}`" for name in EVENT_NAMES)
+    format_names = _quoted([name for name, _ in FORMAT_COLUMNS])
     return [
-        "CREATE TEMPORARY VIEW split AS SELECT s.event_time AS rowtime, s.proctime, s.payload, t.* "
-        f"FROM {source} AS s, LATERAL TABLE(parse_event(s.payload, s.kafka_partition, "
-        f"s.kafka_offset)) AS t({aliases})",
+        # The source's rows under the names the rest uses (a projection: no extra work).
+        f"CREATE TEMPORARY VIEW split AS SELECT {format_names}, proctime, "
+        f"kafka_partition AS e_kafka_partition, kafka_offset AS e_kafka_offset FROM {source}",
         # Refused messages only, a batch at a time through the Python reference for the reason.
         "CREATE TEMPORARY VIEW dead_letters AS SELECT why.payload AS payload, "
         "why.reason AS reason, why.detail AS detail, kafka_partition, kafka_offset, "

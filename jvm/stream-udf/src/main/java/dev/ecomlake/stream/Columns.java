@@ -30,6 +30,22 @@ final class Columns {
       c("is_bot", "BOOLEAN"), c("kafka_partition", "INT"), c("kafka_offset", "BIGINT"),
       c("ingest_time", "TIMESTAMP(3)"));
 
+  /**
+   * The columns of the Kafka format (EventDeserializer): ok, rowtime (the watermark's time),
+   * payload (the message's bytes), the event columns but Kafka's own (metadata columns in the
+   * table) prefixed e_, revenue_usd.
+   */
+  static List<String> formatNames() {
+    List<String> names = new java.util.ArrayList<>(List.of("ok", "rowtime", "payload"));
+    for (String[] column : EVENT) {
+      if (!column[0].equals("kafka_partition") && !column[0].equals("kafka_offset")) {
+        names.add("e_" + column[0]);
+      }
+    }
+    names.add("revenue_usd");
+    return names;
+  }
+
   static int index(String name) {
     for (int i = 0; i < EVENT.size(); i++) {
       if (EVENT.get(i)[0].equals(name)) {
