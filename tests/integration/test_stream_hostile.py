@@ -89,8 +89,8 @@ def test_hostile_records_and_a_broker_outage(own_broker: KafkaService, tmp_path:
         # After the outage: the rest of the corpus and more generated traffic.
         produce_raw(bootstrap, topic, corpus[half:])
         second = tmp_path / "second.json"
-        run_cli(env, "generate", "--topic", topic, "--events", "3000", "--bad-ratio", "0.02",
-                "--dup-ratio", "0.02", "--manifest", str(second), "--quiet", "--seed", "9")  # fmt: skip
+        options = ["--events", "3000", "--bad-ratio", "0.02", "--dup-ratio", "0.02", "--seed", "9"]
+        run_cli(env, "generate", "--topic", topic, *options, "--manifest", str(second), "--quiet")
         assert job.wait(timeout=600) == 0, log.read_text()[-6000:]
     finally:
         if job.poll() is None:
