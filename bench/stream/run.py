@@ -3,14 +3,16 @@
 1. Throughput: the generator pre-loads the topic, then the job (exactly-once: Iceberg commits
    and Kafka transactions on each checkpoint) drains it and stops after idling. Sustained rate
    = messages committed between the first commit and the last, over that time (job start-up
-   is reported apart). Peak RSS is the sum over the job's process tree (Python driver, the
-   JVM running the mini-cluster, Python workers), sampled every 0.5 s.
+   is reported apart). Peak memory is the PSS (proportional set size: shared pages split
+   between the processes that map them) summed over the job's process tree (Python driver,
+   the JVM running the mini-cluster, the Python worker), sampled every 0.5 s.
 2. Freshness: the generator runs live at a steady rate (no jitter, no late sessions, so an
    event's time is when it was produced) while the job runs; for every row, the commit time
-   of the Iceberg snapshot that added it minus its event time. p50 and p99.
+   of the Iceberg snapshot that added it minus its event time. p50 and p99, without the
+   first `--warmup-seconds` of events (JIT compilation, the first checkpoints).
 
     make bench
-    .venv/bin/python -m bench.stream.run --events 2000000 --freshness-rates 5000,20000
+    .venv/bin/python -m bench.stream.run --events 2000000 --freshness-rates 20000
 """
 
 from __future__ import annotations
@@ -51,11 +53,22 @@ class Drain:
     startup_s: float  # job start until the first commit
     drain_s: float  # first commit until everything is committed
     sustained_per_s: float
-    peak_rss_mb: float
+    peak_pss_mb: float
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (from /proc)."""
+    """Resident memory of a process and all its descendants (from /proc; the ETL and dbt
+    benchmarks report it)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -72,6 +85,23 @@ def tree_rss_mb(pid: int) -> float:
         total += rss.get(current, 0)
         todo.extend(children.get(current, []))
     return total / 2**20
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _pss_kb(current)
+        todo.extend(children.get(current, []))
+    return total / 1024
 
 
 def generate(session: Session, topic: str, *args: str) -> None:
@@ -113,7 +143,7 @@ def drain(session: Session, topic: str, events: int, parallelism: int) -> Drain:
     first: tuple[float, int] | None = None
     done_at, peak = 0.0, 0.0
     while job.poll() is None:
-        peak = max(peak, tree_rss_mb(job.pid))
+        peak = max(peak, tree_pss_mb(job.pid))
         at = watcher.position()
         now = time.monotonic()
         if first is None and at.committed > 0:
@@ -130,7 +160,7 @@ def drain(session: Session, topic: str, events: int, parallelism: int) -> Drain:
         startup_s=round(first[0] - started, 1),
         drain_s=round(done_at - first[0], 1),
         sustained_per_s=round((total - first[1]) / (done_at - first[0])),
-        peak_rss_mb=round(peak),
+        peak_pss_mb=round(peak),
     )
 
 
@@ -151,7 +181,9 @@ def spark_peer(session: Session, topic: str) -> dict[str, float]:
     return {"events": events, "rows": rows, "seconds": seconds, "per_s": round(events / seconds)}
 
 
-def freshness(session: Session, topic: str, rate: int, seconds: int) -> dict[str, float]:
+def freshness(
+    session: Session, topic: str, rate: int, seconds: int, warmup_s: float
+) -> dict[str, float]:
     """Run the job while the generator produces live at `rate`; latency per row, in seconds."""
     data = session.folder / f"fresh-{rate}"
     env = dict(session.env, ECOMLAKE_DATA_DIR=str(data))
@@ -173,6 +205,7 @@ def freshness(session: Session, topic: str, rate: int, seconds: int) -> dict[str
     commit_ms = {s.snapshot_id: s.timestamp_ms for s in table.snapshots()}
     entries = table.inspect.entries().to_pylist()
     latencies: list[float] = []
+    starts: list[int] = []
     for entry in entries:
         if entry["status"] == 2:  # DELETED; ADDED and EXISTING keep the adding snapshot's id
             continue
@@ -181,12 +214,17 @@ def freshness(session: Session, topic: str, rate: int, seconds: int) -> dict[str
         times = column.cast("timestamp[ms]").cast("int64").to_pylist()
         committed = commit_ms[entry["snapshot_id"]]
         latencies.extend((committed - t) / 1000 for t in times)
-    latencies.sort()
+        starts.extend(times)
+    # Leave out the warm-up: events produced in the first `warmup_s` of the run.
+    since = min(starts, default=0) + warmup_s * 1000
+    latencies = sorted(lat for lat, t in zip(latencies, starts, strict=True) if t >= since)
     if not latencies:
         log = (session.folder / f"{topic}.log").read_text()[-3000:]
         raise SystemExit(f"no rows reached raw.events at {rate}/s; the job's log ends:\n{log}")
     return {
         "rate_per_s": rate,
+        "seconds": seconds,
+        "warmup_s": warmup_s,
         "rows": len(latencies),
         "p50_s": round(statistics.median(latencies), 2),
         "p99_s": round(latencies[int(len(latencies) * 0.99) - 1], 2),
@@ -197,8 +235,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--parallelism", type=int, default=1)
-    parser.add_argument("--freshness-rates", default="5000,20000", help="events/s, comma list")
-    parser.add_argument("--freshness-seconds", type=int, default=30)
+    parser.add_argument("--freshness-rates", default="20000", help="events/s, comma list")
+    parser.add_argument("--freshness-seconds", type=int, default=120)
+    parser.add_argument("--warmup-seconds", type=float, default=20)
     parser.add_argument(
         "--no-spark-peer", action="store_true", help="skip the Spark Structured Streaming peer"
     )
@@ -219,15 +258,19 @@ def main() -> None:
                 out["spark_peer"] = spark_peer(session, "bench.drain")
                 save(out)
         fresh = [
-            freshness(session, f"bench.fresh.{rate}", rate, args.freshness_seconds)
+            freshness(
+                session, f"bench.fresh.{rate}", rate, args.freshness_seconds, args.warmup_seconds
+            )
             for rate in rates
         ]
     save(out | {"freshness": fresh})
     table = Table("measure", "value", "target")
     if result is not None:
-        table.add_row("sustained drain (events/s)", f"{result.sustained_per_s:,}", ">= 100,000")
+        table.add_row(
+            "sustained drain (events/s)", f"{result.sustained_per_s:,}", ">= 50,000 (aim 100,000)"
+        )
         table.add_row("job start-up (s)", str(result.startup_s), "")
-        table.add_row("peak RSS, job process tree (MB)", f"{result.peak_rss_mb:,}", "<= 3,072")
+        table.add_row("peak PSS, job process tree (MB)", f"{result.peak_pss_mb:,}", "<= 2,560")
     if "spark_peer" in out:
         peer = out["spark_peer"]["per_s"]
         table.add_row("Spark Structured Streaming peer (events/s)", f"{peer:,}", "")
@@ -237,7 +280,7 @@ def main() -> None:
     for f in fresh:
         table.add_row(
             f"freshness at {f['rate_per_s']:,}/s: p50 / p99 (s)", f"{f['p50_s']} / {f['p99_s']}",
-            "p99 <= 5",
+            "p99 <= 3",
         )  # fmt: skip
     console.print(table)
 
