@@ -19,15 +19,31 @@ final class Geo {
   static final Place NONE = new Place(null, null, null);
   private static final int MAGIC = 0x45474531; // "EGE1"
 
-  private final long[] countryFirst;
-  private final long[] countryLast;
-  private final int[] countryIndex;
+  /** Networks sorted by first address: [first, last] and the index of their name. */
+  private record Ranges(long[] first, long[] last, int[] name) {
+    static Ranges read(DataInputStream in) throws IOException {
+      int n = in.readInt();
+      Ranges ranges = new Ranges(new long[n], new long[n], new int[n]);
+      for (int i = 0; i < n; i++) {
+        ranges.first[i] = in.readLong();
+        ranges.last[i] = in.readLong();
+        ranges.name[i] = in.readInt();
+      }
+      return ranges;
+    }
+
+    /** The name index of the network holding the address, -1 when none does. */
+    int find(long address) {
+      int i = floor(first, address);
+      return i < 0 || address > last[i] ? -1 : name[i];
+    }
+  }
+
   private final String[] countryCodes;
   private final String[] countryNames;
-  private final long[] asnFirst;
-  private final long[] asnLast;
-  private final int[] asnIndex;
+  private final Ranges countries;
   private final String[] asnNames;
+  private final Ranges asns;
 
   private Geo(DataInputStream in) throws IOException {
     if (in.readInt() != MAGIC) {
@@ -40,29 +56,12 @@ final class Geo {
       countryCodes[i] = readText(in);
       countryNames[i] = readText(in);
     }
-    int n = in.readInt();
-    countryFirst = new long[n];
-    countryLast = new long[n];
-    countryIndex = new int[n];
-    for (int i = 0; i < n; i++) {
-      countryFirst[i] = in.readLong();
-      countryLast[i] = in.readLong();
-      countryIndex[i] = in.readInt();
-    }
-    int asns = in.readInt();
-    asnNames = new String[asns];
-    for (int i = 0; i < asns; i++) {
+    countries = Ranges.read(in);
+    asnNames = new String[in.readInt()];
+    for (int i = 0; i < asnNames.length; i++) {
       asnNames[i] = readText(in);
     }
-    int m = in.readInt();
-    asnFirst = new long[m];
-    asnLast = new long[m];
-    asnIndex = new int[m];
-    for (int i = 0; i < m; i++) {
-      asnFirst[i] = in.readLong();
-      asnLast[i] = in.readLong();
-      asnIndex[i] = in.readInt();
-    }
+    asns = Ranges.read(in);
   }
 
   /** A 2-byte length, then UTF-8 (written by geo_export._utf). */
@@ -87,23 +86,18 @@ final class Geo {
     if (address < 0) {
       return NONE;
     }
-    int i = floor(countryFirst, address);
-    if (i < 0 || address > countryLast[i]) {
+    int name = countries.find(address);
+    if (name < 0) {
       return NONE;
     }
-    int name = countryIndex[i];
     String code = countryCodes[name];
     if (code.length() != 2 || !Character.isLetter(code.charAt(0))
         || !Character.isLetter(code.charAt(1))) {
       return NONE;
     }
     String country = countryNames[name].isEmpty() ? null : countryNames[name];
-    String org = null;
-    int j = floor(asnFirst, address);
-    if (j >= 0 && address <= asnLast[j]) {
-      String owner = asnNames[asnIndex[j]];
-      org = owner.isEmpty() ? null : owner;
-    }
+    int owner = asns.find(address);
+    String org = owner < 0 || asnNames[owner].isEmpty() ? null : asnNames[owner];
     return new Place(code, country, org);
   }
 
