@@ -51,7 +51,7 @@ def test_sigint_flushes_and_the_manifest_matches_the_topic(
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(6)
+    time.sleep(12)  # past the workers' start-up, also on a loaded machine
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
