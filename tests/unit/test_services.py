@@ -10,7 +10,7 @@ import pytest
 
 from ecomlake.config import Settings, load_settings
 from ecomlake.errors import EcomlakeError
-from ecomlake.services.kafka import KafkaService, server_properties
+from ecomlake.services.kafka import KafkaService, new_cluster_id, server_properties
 from ecomlake.services.process import PidRecord, port_in_use, process_alive
 from ecomlake.services.registry import resolve
 
@@ -123,3 +123,10 @@ def test_dashboard_and_prometheus_are_optional_services(settings: Settings) -> N
     assert dashboard.marker in " ".join(dashboard.command())  # how `down` recognises it
     prometheus = resolve(settings, ["prometheus"])[1]
     assert prometheus.marker in " ".join(prometheus.command())
+
+
+def test_cluster_ids_never_look_like_an_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 0xf8... encodes to "-...": one random id in 64 did, and the storage tool refused it.
+    draws = iter([bytes([0xF8]) + bytes(15), bytes(16)])
+    monkeypatch.setattr("uuid.uuid4", lambda: type("U", (), {"bytes": next(draws)})())
+    assert new_cluster_id() == "AAAAAAAAAAAAAAAAAAAAAA"

@@ -63,6 +63,15 @@ rules:
 """
 
 
+def new_cluster_id() -> str:
+    """16 random bytes, url-safe base64 without padding, never starting with "-" (which the
+    storage tool, like Kafka's own id generator, would take for an option)."""
+    while True:
+        raw = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not raw.startswith("-"):
+            return raw
+
+
 class KafkaService(Service):
     name = "kafka"
 
@@ -115,16 +124,15 @@ class KafkaService(Service):
             return
         cluster_id_file = self.state_dir / "cluster.id"
         if not cluster_id_file.is_file():
-            # Kafka cluster ids are 16 random bytes, url-safe base64 without padding.
-            raw = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            cluster_id_file.write_text(raw)
+            cluster_id_file.write_text(new_cluster_id())
         cluster_id = cluster_id_file.read_text().strip()
         result = subprocess.run(
             self._java(
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster_id,
+                # One argument, so an id from an older version that starts with "-" is not
+                # read as an option.
+                f"--cluster-id={cluster_id}",
                 "-c",
                 str(self.config_file),
                 "--ignore-formatted",
