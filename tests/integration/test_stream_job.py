@@ -29,6 +29,9 @@ def test_stream_reconciles_with_the_manifest(
     run_cli(env, "stream", "--topic", topic, "--stop-after-idle", "3")
     first = counts(data)
     assert first == expected_counts(manifest)
+    # The lake was written through the job's own local file system (no forked chmod per
+    # file): Hadoop's default one leaves a .crc file beside each file it writes.
+    assert not list((data / "lake").rglob("*.crc"))
     # The dead letters on Kafka are the rejected table, message for message.
     dlq = [orjson.loads(value) for _, value in read_topic(env_bootstrap(env), f"{topic}.dlq")]
     table = query(data, "SELECT kafka_partition, kafka_offset, reason FROM raw.events_rejected")

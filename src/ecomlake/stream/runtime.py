@@ -112,6 +112,8 @@ def assemble_flink_home(
 
 # Iceberg's Hadoop I/O on the local warehouse: the stream function jar's file system sets
 # permissions without forking `chmod` per file and writes no .crc files (LocalFileSystem.java).
+# Found through HADOOP_CONF_DIR: Flink builds the Hadoop configuration Iceberg's catalog gets
+# from it (the catalog's own `hadoop-conf-dir` option is read for Hive catalogs only).
 CORE_SITE = """<?xml version="1.0"?>
 <configuration>
   <property><name>fs.file.impl</name><value>dev.ecomlake.stream.LocalFileSystem</value></property>
@@ -135,7 +137,6 @@ def lake_catalog_ddl(settings: Settings) -> str:
         "'catalog-impl'='org.apache.iceberg.jdbc.JdbcCatalog',"
         f"'uri'='{lake.catalog_uri(settings.data_dir)}',"
         f"'warehouse'='{lake.warehouse_uri(settings.data_dir)}',"
-        f"'hadoop-conf-dir'='{hadoop_conf_dir(settings)}',"
         "'jdbc.schema-version'='V1')"
     )
 
@@ -148,6 +149,7 @@ def table_environment(
     home = assemble_flink_home(settings)
     os.environ["FLINK_HOME"] = str(home)  # read when the gateway JVM starts
     os.environ["LOG4J_PROPERTIES"] = str(home / "log4j-cli.properties")
+    os.environ["HADOOP_CONF_DIR"] = str(hadoop_conf_dir(settings))
     os.environ["JVM_ARGS"] = f"-Xmx{settings.stream.heap}"  # PyFlink's gateway JVM reads it
     from pyflink.common import Configuration
     from pyflink.table import EnvironmentSettings, TableEnvironment

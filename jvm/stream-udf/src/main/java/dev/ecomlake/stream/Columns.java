@@ -36,6 +36,12 @@ final class Columns {
    * table) prefixed e_, revenue_usd.
    */
   static List<String> formatNames() {
+    return FORMAT_NAMES;
+  }
+
+  private static final List<String> FORMAT_NAMES = List.copyOf(buildFormatNames());
+
+  private static List<String> buildFormatNames() {
     List<String> names = new java.util.ArrayList<>(List.of("ok", "rowtime", "payload"));
     for (String[] column : EVENT) {
       if (!column[0].equals("kafka_partition") && !column[0].equals("kafka_offset")) {

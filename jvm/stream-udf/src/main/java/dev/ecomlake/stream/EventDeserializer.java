@@ -59,20 +59,36 @@ public class EventDeserializer implements DeserializationSchema<RowData> {
     return toRow(values, message, now);
   }
 
+  /** For each event column the format carries (Kafka's own are the table's metadata), its
+   * position in the parser's values and its type, worked out once. */
+  private static final int[] VALUE_AT;
+  private static final String[] TYPE;
+
+  static {
+    List<String[]> event = Columns.EVENT;
+    int[] at = new int[event.size()];
+    String[] type = new String[event.size()];
+    int n = 0;
+    for (int i = 0; i < event.size(); i++) {
+      String name = event.get(i)[0];
+      if (!name.equals("kafka_partition") && !name.equals("kafka_offset")) {
+        at[n] = i + 1;
+        type[n++] = event.get(i)[1];
+      }
+    }
+    VALUE_AT = java.util.Arrays.copyOf(at, n);
+    TYPE = java.util.Arrays.copyOf(type, n);
+  }
+
   /** The parser's values (event columns at 1..n) as the format's internal row. */
   GenericRowData toRow(Object[] values, byte[] message, long now) {
-    List<String[]> event = Columns.EVENT;
     GenericRowData row = new GenericRowData(Columns.formatNames().size());
     boolean ok = Boolean.TRUE.equals(values[0]);
     row.setField(0, ok);
     row.setField(2, message);
     int at = 3;
-    for (int i = 0; i < event.size(); i++) {
-      String name = event.get(i)[0];
-      if (name.equals("kafka_partition") || name.equals("kafka_offset")) {
-        continue; // Kafka metadata columns in the table, not the format's
-      }
-      row.setField(at++, internal(event.get(i)[1], values[i + 1]));
+    for (int i = 0; i < VALUE_AT.length; i++) {
+      row.setField(at++, internal(TYPE[i], values[VALUE_AT[i]]));
     }
     row.setField(at, values[values.length - 1] == null ? null
         : DecimalData.fromBigDecimal((BigDecimal) values[values.length - 1], 14, 2));
