@@ -66,7 +66,13 @@ final class Schema {
         case "type" -> checks.add(typeCheck(arg));
         case "enum" -> {
           List<Object> options = (List<Object>) arg;
-          checks.add(v -> options.stream().anyMatch(o -> equal(o, v)));
+          if (options.stream().allMatch(o -> o instanceof String)) {
+            // Strings equal only strings: one hash lookup instead of a scan.
+            Set<Object> strings = Set.copyOf(options);
+            checks.add(v -> v instanceof String && strings.contains(v));
+          } else {
+            checks.add(v -> options.stream().anyMatch(o -> equal(o, v)));
+          }
         }
         case "const" -> checks.add(v -> equal(arg, v));
         case "pattern" -> {
@@ -145,17 +151,33 @@ final class Schema {
 
   @SuppressWarnings("unchecked")
   private Check properties(Map<String, Object> properties) {
-    List<Map.Entry<String, Check>> each = new ArrayList<>();
+    Map<String, Check> each = new java.util.HashMap<>();
     for (Map.Entry<String, Object> p : properties.entrySet()) {
-      each.add(Map.entry(p.getKey(), node((Map<String, Object>) p.getValue())));
+      each.put(p.getKey(), node((Map<String, Object>) p.getValue()));
     }
+    if (each.size() <= 4) { // e.g. an "if" on event_type: look the few names up in the value
+      List<Map.Entry<String, Check>> few = List.copyOf(each.entrySet());
+      return v -> {
+        if (!(v instanceof Map<?, ?> m)) {
+          return true;
+        }
+        for (Map.Entry<String, Check> p : few) {
+          Object present = m.get(p.getKey());
+          if (present != null && !p.getValue().ok(present)) {
+            return false;
+          }
+        }
+        return true;
+      };
+    }
+    // The event's own schema (about 40 names, a message has about 15): walk the value's members.
     return v -> {
       if (!(v instanceof Map<?, ?> m)) {
         return true;
       }
-      for (Map.Entry<String, Check> p : each) {
-        Object present = m.get(p.getKey());
-        if (present != null && !p.getValue().ok(present)) {
+      for (Map.Entry<?, ?> member : m.entrySet()) {
+        Check check = each.get(member.getKey());
+        if (check != null && !check.ok(member.getValue())) {
           return false;
         }
       }
