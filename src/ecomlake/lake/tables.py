@@ -158,10 +158,15 @@ class DeltaLakeTable:
                 raise EcomlakeError(f"{self.name} has no version {as_of}")
             table.load_as_version(as_of)
             return table
-        first = min(int(h["timestamp"]) for h in table.history())
-        if as_of.timestamp() * 1000 < first:
+        # The newest version committed at or before `as_of`, by the commit times `history()`
+        # shows (delta-rs's own lookup by time reads the log files' modification times, which
+        # can be later than the commit time: the version `history()` listed at T would then
+        # not be found at T).
+        at_ms = as_of.timestamp() * 1000
+        found = [int(h["version"]) for h in table.history() if int(h["timestamp"]) <= at_ms]
+        if not found:
             raise EcomlakeError(f"{self.name} has no version at or before {as_of.isoformat()}")
-        table.load_as_version(as_of)
+        table.load_as_version(max(found))
         return table
 
     def scan(self, as_of: Target | None = None) -> pa.Table:

@@ -1,0 +1,95 @@
+"""The Spark session the Spark ETL, lake maintenance and dbt's Spark target share: Iceberg's
+JDBC catalog `lake` plus Delta Lake.
+
+Jars come from the Maven manifest (`jvm/lib/spark`, fetched by `make setup`): nothing is
+downloaded at run time. Runs in `.venvs/spark` and `.venvs/dbt` (PySpark is imported inside).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ecomlake.config import Settings
+from ecomlake.errors import EcomlakeError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+LAKE_CATALOG = "lake"  # the same name the stream job and pyiceberg use
+
+
+def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
+    jars = sorted(str(p) for p in settings.jars("spark").glob("*.jar"))
+    if not jars:
+        raise EcomlakeError(f"no Spark jars in {settings.jars('spark')}: run `make setup`")
+    lake, batch = settings.lake, settings.batch
+    catalog = f"spark.sql.catalog.{LAKE_CATALOG}"
+    return {
+        "spark.master": master or batch.master,
+        "spark.app.name": "ecomlake-batch",
+        "spark.jars": ",".join(jars),
+        "spark.driver.memory": batch.driver_memory,
+        "spark.sql.shuffle.partitions": str(batch.shuffle_partitions),
+        "spark.sql.session.timeZone": "UTC",
+        # File listings (Delta VACUUM, Iceberg orphan removal) default to 10,000 tasks.
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism": str(batch.shuffle_partitions),
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension,"
+        "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        catalog: "org.apache.iceberg.spark.SparkCatalog",
+        f"{catalog}.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
+        f"{catalog}.uri": lake.catalog_uri(settings.data_dir),
+        f"{catalog}.warehouse": lake.warehouse_uri(settings.data_dir),
+        f"{catalog}.jdbc.schema-version": "V1",
+        # Every read sees the newest commit (the stream job commits every few seconds).
+        f"{catalog}.cache-enabled": "false",
+        # Curated tables stay readable by delta-rs (`ecomlake query`): no deletion vectors.
+        "spark.databricks.delta.properties.defaults.enableDeletionVectors": "false",
+        "spark.databricks.delta.schema.autoMerge.enabled": "false",
+        # VACUUM's own safety check is replaced by the configured retention.
+        "spark.databricks.delta.retentionDurationCheck.enabled": "false",
+    }
+
+
+def metastore_conf(metastore_dir: Path) -> dict[str, str]:
+    """A Hive metastore in embedded Derby under `metastore_dir`: tables that outlive the
+    session (the dbt Spark target's schemas). Derby allows one process at a time."""
+    return {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(metastore_dir / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={metastore_dir / 'metastore_db'};create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore_dir}",
+    }
+
+
+def create_session(
+    settings: Settings, master: str | None = None, metastore_dir: Path | None = None
+) -> SparkSession:
+    """The shared session; with `metastore_dir`, catalog tables persist there (Hive)."""
+    from pyspark.sql import SparkSession
+
+    # Executors import nothing from ecomlake, but must run this environment's Python.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    (settings.data_dir / "lake").mkdir(parents=True, exist_ok=True)
+    conf = spark_conf(settings, master)
+    if metastore_dir is not None:
+        metastore_dir.mkdir(parents=True, exist_ok=True)
+        conf |= metastore_conf(metastore_dir)
+    builder = SparkSession.builder
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    # The JVM starts in a scratch folder of the data folder: Spark 4.0 creates `./artifacts/`
+    # (and `./spark-warehouse/` without a metastore) in its working directory.
+    scratch = settings.data_dir / "spark"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with contextlib.chdir(scratch):
+        spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
