@@ -99,10 +99,11 @@ test-unit: setup ## Unit tests only
 test-integration: setup ## Integration tests only (start their own Kafka broker)
 	$(BIN)/pytest -m integration $(PYTEST_ARGS)
 
-lint: setup ## ruff + mypy
+lint: setup ## ruff, mypy, and the import rule (import-linter)
 	$(BIN)/ruff check src tests bench orchestrate
 	$(BIN)/ruff format --check src tests bench orchestrate
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 fmt: setup ## Format and auto-fix
 	$(BIN)/ruff format src tests bench orchestrate

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ecomlake.config import REPO_ROOT, Settings
-from ecomlake.generator.money import RATES_TO_USD, to_usd
+from ecomlake.contracts.columns import EVENT_COLUMNS
+from ecomlake.core.money import RATES_TO_USD, to_usd
 from ecomlake.stream.geo_export import geo_table
-from ecomlake.stream.rows import EVENT_COLUMNS, process
+from ecomlake.stream.rows import process
 
 JAR = REPO_ROOT / "jvm" / "lib" / "stream-udf" / "ecomlake-stream-udf.jar"
 RATES = ",".join(f"{code}={rate}" for code, rate in RATES_TO_USD.items())

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ecomlake.contracts import validate_message
-from ecomlake.generator.money import RATES_TO_USD
+from ecomlake.core.money import RATES_TO_USD
 
 BOT_MARKERS = ("bot", "spider", "crawler", "facebookexternalhit")
 FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)

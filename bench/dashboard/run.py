@@ -35,8 +35,8 @@ from rich.table import Table
 
 from bench.broker import Session, free_port, fresh_broker
 from ecomlake.config import REPO_ROOT, runtime_python
-from ecomlake.services.topics import ensure_topics
-from ecomlake.stream.progress import OffsetWatcher
+from ecomlake.core.offsets import OffsetWatcher
+from ecomlake.core.topics import ensure_topics
 
 RESULTS = REPO_ROOT / "bench" / "dashboard" / "results"
 TOPIC = "bench.dashboard"

@@ -23,9 +23,10 @@ from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError
 from pyiceberg.table import Table
 
+from ecomlake.contracts.columns import EVENT_COLUMNS
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import Target, generate
-from ecomlake.stream.rows import EVENT_COLUMNS, process
+from ecomlake.stream.rows import process
 
 SIMPLE: dict[str, pa.DataType] = {
     "STRING": pa.string(),

@@ -32,7 +32,7 @@ from rich.table import Table
 
 from bench.broker import fresh_broker
 from ecomlake.config import REPO_ROOT
-from ecomlake.services.topics import ensure_topics
+from ecomlake.core.topics import ensure_topics
 
 console = Console()
 RESULTS = REPO_ROOT / "bench" / "ingest" / "results"

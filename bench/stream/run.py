@@ -37,9 +37,9 @@ from rich.table import Table
 
 from bench.broker import Session, fresh_broker
 from ecomlake.config import REPO_ROOT, load_settings, runtime_python
+from ecomlake.core.offsets import OffsetWatcher
+from ecomlake.core.topics import ensure_topics
 from ecomlake.lake.catalog import open_catalog
-from ecomlake.services.topics import ensure_topics
-from ecomlake.stream.progress import OffsetWatcher
 
 console = Console()
 RESULTS = REPO_ROOT / "bench" / "stream" / "results"

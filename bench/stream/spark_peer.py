@@ -20,7 +20,8 @@ from typing import Any
 
 from ecomlake.batch.schema import spark_type
 from ecomlake.config import load_settings
-from ecomlake.stream.rows import EVENT_COLUMNS, REJECTED_COLUMNS, process
+from ecomlake.contracts.columns import EVENT_COLUMNS, REJECTED_COLUMNS
+from ecomlake.stream.rows import process
 
 NAMES = ["ok"] + [n for n, _ in EVENT_COLUMNS] + [f"r_{n}" for n, _ in REJECTED_COLUMNS]
 

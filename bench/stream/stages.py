@@ -17,7 +17,7 @@ from rich.table import Table
 
 from bench.broker import fresh_broker
 from bench.stream.run import FLINK_PYTHON, generate
-from ecomlake.services.topics import ensure_topics
+from ecomlake.core.topics import ensure_topics
 
 console = Console()
 # The variants of stage_job.py (which imports PyFlink, so it is not imported here).

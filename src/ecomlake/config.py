@@ -224,6 +224,15 @@ class Settings(BaseSettings):
     def run_dir(self) -> Path:
         return self.data_dir / "run"
 
+    @cached_property
+    def airflow_home(self) -> Path:
+        return self.data_dir / "airflow"
+
+    @cached_property
+    def airflow_metadata_db(self) -> str:
+        """Airflow's metadata database: the configured URL, or SQLite in its home."""
+        return self.orchestrate.metadata_db or f"sqlite:///{self.airflow_home / 'airflow.db'}"
+
     def jars(self, runtime: str) -> Path:
         return self.jars_dir / runtime
 

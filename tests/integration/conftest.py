@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from ecomlake.config import Settings, load_settings
+from ecomlake.core.topics import ensure_topics
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import Result, Target, generate
 from ecomlake.services.kafka import KafkaService
-from ecomlake.services.topics import ensure_topics
 
 # A fixed window end keeps every integration stream the same from run to run.
 END = datetime(2026, 11, 1, tzinfo=UTC)

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ecomlake.config import Settings, load_settings, runtime_python
+from ecomlake.core.topics import ensure_topics
 from ecomlake.lake.query import query_rows
-from ecomlake.services.topics import ensure_topics
 
 FLINK_PYTHON = runtime_python("flink")
 

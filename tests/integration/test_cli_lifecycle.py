@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ecomlake.services.process import port_open
+from ecomlake.core.process import port_open
 from tests.integration.conftest import free_port
 
 

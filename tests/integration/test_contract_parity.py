@@ -19,9 +19,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from ecomlake.config import Settings, load_settings
+from ecomlake.contracts.columns import EVENT_COLUMNS
 from ecomlake.generator.malformed import KINDS
 from ecomlake.generator.run import Result
-from ecomlake.stream.rows import EVENT_COLUMNS
 from tests.conftest import lines
 from tests.hostile import EXAMPLES, hostile_messages
 from tests.jvm_parity import jvm_columns, jvm_lines, mismatches, python_line

@@ -24,7 +24,7 @@ import orjson
 import pytest
 
 from ecomlake.config import Settings
-from ecomlake.generator.money import to_usd
+from ecomlake.core.money import to_usd
 from ecomlake.services.kafka import KafkaService
 from tests.integration.browser import chromium, dashboard, open_page
 from tests.integration.conftest import free_port

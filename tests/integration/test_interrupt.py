@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from ecomlake.config import Settings
+from ecomlake.core.topics import ensure_topics
 from ecomlake.services.kafka import KafkaService
-from ecomlake.services.topics import ensure_topics
 from tests.integration.kafka_read import content_hash, read_topic
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ecomlake.config import Settings
+from ecomlake.core.topics import topic_partitions
 from ecomlake.services.kafka import KafkaService
-from ecomlake.services.topics import topic_partitions
 
 
 def test_up_creates_the_topics(kafka: KafkaService, kafka_settings: Settings) -> None:

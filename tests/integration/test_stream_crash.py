@@ -19,7 +19,7 @@ import orjson
 import pytest
 
 from ecomlake.config import Settings, load_settings
-from ecomlake.generator.money import to_usd
+from ecomlake.core.money import to_usd
 from ecomlake.lake.catalog import open_catalog
 from ecomlake.services.kafka import KafkaService
 from tests.integration.kafka_read import read_topic

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from ecomlake.batch.schema import raw_events_ddl
 from ecomlake.batch.transforms import EVENT_COLUMNS, currency_rates
-from ecomlake.stream.rows import EVENT_COLUMNS as RAW_COLUMNS
+from ecomlake.contracts.columns import EVENT_COLUMNS as RAW_COLUMNS
 
 T0 = datetime(2026, 3, 1, 12, 0, 0)
 

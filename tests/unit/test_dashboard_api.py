@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from ecomlake.config import Settings, load_settings
 from ecomlake.dashboard.app import create_app
-from ecomlake.transform.warehouse import warehouse_path
+from ecomlake.lake.warehouse import warehouse_path
 
 pytestmark = pytest.mark.unit
 

@@ -11,9 +11,9 @@ import pyarrow as pa
 import pytest
 from pyiceberg.catalog.sql import SqlCatalog
 
+from ecomlake.core.money import to_usd
 from ecomlake.dashboard.live import COLUMNS, LiveAggregates
 from ecomlake.dashboard.tail import AppendTail
-from ecomlake.generator.money import to_usd
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 27, 12, 30, 15, tzinfo=UTC)

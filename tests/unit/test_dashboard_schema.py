@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 
 from ecomlake.config import load_settings
 from ecomlake.dashboard.app import create_app
-from ecomlake.transform.warehouse import warehouse_path
+from ecomlake.lake.warehouse import warehouse_path
 from tests.unit.test_dashboard_api import build_marts
 
 pytestmark = pytest.mark.unit

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from ecomlake.config import Settings, load_settings
+from ecomlake.core.process import PidRecord, port_in_use, process_alive
 from ecomlake.errors import EcomlakeError
 from ecomlake.services.kafka import KafkaService, new_cluster_id, server_properties
-from ecomlake.services.process import PidRecord, port_in_use, process_alive
 from ecomlake.services.registry import resolve
 
 
@@ -87,7 +87,7 @@ def test_group_stop_reaches_children_that_ignore_sigterm(tmp_path: Path) -> None
     import subprocess
     import time
 
-    from ecomlake.services.process import STARTED_MARKER, pin_marker, spawn, terminate
+    from ecomlake.core.process import STARTED_MARKER, pin_marker, spawn, terminate
 
     script = "trap '' TERM; sleep 300 & wait"  # the child ignores SIGTERM too
     leader = spawn(["bash", "-c", script], tmp_path / "log")

@@ -11,14 +11,10 @@ from typing import Any
 import pytest
 
 from ecomlake.contracts import load_schema
+from ecomlake.contracts.columns import EVENT_COLUMNS, REJECTED_COLUMNS, columns_ddl
 from ecomlake.contracts.validate import contracts_dir
 from ecomlake.generator.run import Result
-from ecomlake.stream.rows import (
-    EVENT_COLUMNS,
-    REJECTED_COLUMNS,
-    columns_ddl,
-    process,
-)
+from ecomlake.stream.rows import process
 from tests.conftest import lines
 
 EXAMPLES = contracts_dir() / "events" / "examples"

@@ -11,7 +11,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from ecomlake.batch.state import recorded_snapshot
+from ecomlake.lake.marks import recorded_snapshot
 
 USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 
@@ -41,7 +41,7 @@ def exists(root: Path, table: CuratedTable) -> bool:
 
 @contextmanager
 def commit_mark(spark: SparkSession, metadata: str) -> Iterator[None]:
-    """Every Delta commit made inside carries `metadata` (see state.py)."""
+    """Every Delta commit made inside carries `metadata` (see ecomlake.lake.marks)."""
     spark.conf.set(USER_METADATA, metadata)
     try:
         yield

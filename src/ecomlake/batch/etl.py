@@ -1,10 +1,10 @@
 """raw.events (Iceberg) -> curated Delta tables, incrementally by snapshot or in full.
 
 Incremental run: read only the raw snapshots committed since the one the curated tables have
-absorbed (state.py), and recompute everything that depends on them - the whole timeline of
-each person who has a new event or whose device was just linked to an account - then MERGE the
-differences. Every step is a MERGE keyed on natural keys, so a run that dies half-way and is
-run again converges to exactly the tables an uninterrupted run gives.
+absorbed (ecomlake.lake.marks), and recompute everything that depends on them - the whole
+timeline of each person who has a new event or whose device was just linked to an account -
+then MERGE the differences. Every step is a MERGE keyed on natural keys, so a run that dies
+half-way and is run again converges to exactly the tables an uninterrupted run gives.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from ecomlake.batch.delta import (
     SESSIONS,
     CuratedTable,
 )
-from ecomlake.batch.session import LAKE_CATALOG
-from ecomlake.batch.state import commit_metadata
 from ecomlake.batch.transforms import (
     BASE_COLUMNS,
     build_customers,
@@ -44,7 +42,9 @@ from ecomlake.batch.transforms import (
     identity_links,
 )
 from ecomlake.config import Settings
+from ecomlake.core.spark import LAKE_CATALOG
 from ecomlake.errors import EcomlakeError
+from ecomlake.lake.marks import commit_metadata
 
 log = logging.getLogger(__name__)
 RAW_EVENTS = f"{LAKE_CATALOG}.raw.events"

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         from ecomlake.batch.etl import STEPS, Etl
-        from ecomlake.batch.session import create_session
+        from ecomlake.core.spark import create_session
 
         emit(f"{TOTAL_PREFIX}{len(STEPS)}")
         spark = create_session(settings, args.master)

@@ -25,8 +25,8 @@ from pyspark.sql import SparkSession
 
 from ecomlake.batch import delta
 from ecomlake.batch.job import REPORT_PREFIX, STEP_PREFIX, TOTAL_PREFIX, emit
-from ecomlake.batch.session import LAKE_CATALOG, create_session
 from ecomlake.config import Settings, load_settings
+from ecomlake.core.spark import LAKE_CATALOG, create_session
 from ecomlake.errors import EcomlakeError
 
 log = logging.getLogger(__name__)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from ecomlake.stream.rows import EVENT_COLUMNS
+from ecomlake.contracts.columns import EVENT_COLUMNS
 
 
 def spark_type(flink: str) -> str:
-    """A Flink SQL type from rows.py as a Spark DDL type."""
+    """A Flink SQL type from `ecomlake.contracts.columns` as a Spark DDL type."""
     kind = flink.replace("TIMESTAMP(3)", "TIMESTAMP_NTZ").replace("ROW<", "STRUCT<")
     kind = "BINARY" if kind == "BYTES" else kind
     return re.sub(r"(\w+) (STRING|INT|DECIMAL)", r"\1: \2", kind) if "STRUCT" in kind else kind

@@ -15,7 +15,7 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType, IntegerType, StringType, StructField, StructType
 
-from ecomlake.generator.money import MINOR_DIGITS, RATES_TO_USD
+from ecomlake.core.money import MINOR_DIGITS, RATES_TO_USD
 
 MONEY = DecimalType(14, 2)
 RATE = DecimalType(12, 6)

@@ -24,6 +24,7 @@ from ecomlake.cli.orchestrate import run as orchestrate_run
 from ecomlake.cli.report import html_report
 from ecomlake.cli.stream import stream
 from ecomlake.config import Settings
+from ecomlake.core.stream_job import stop_stream_job
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import Target, write_manifest
@@ -31,7 +32,6 @@ from ecomlake.lake.query import query_rows
 from ecomlake.services.dashboard import DashboardService
 from ecomlake.services.kafka import KafkaService
 from ecomlake.services.registry import all_services
-from ecomlake.stream.control import stop_stream_job
 
 LAYERS_SQL = """
 SELECT (SELECT count(*) FROM raw.events) AS lake_events,

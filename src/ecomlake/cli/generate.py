@@ -21,12 +21,12 @@ from rich.table import Table
 from rich.text import Text
 
 from ecomlake.cli.app import app, console, settings
+from ecomlake.core.topics import topic_partitions
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.geo import DEFAULT_COUNTRY_MIX
 from ecomlake.generator.metrics import GeneratorMetrics
 from ecomlake.generator.options import Funnel, GeneratorOptions, parse_country_mix
 from ecomlake.generator.run import Result, Target, generate, write_manifest
-from ecomlake.services.topics import topic_partitions
 
 
 def _parse_end(text: str | None) -> datetime | None:

@@ -55,7 +55,7 @@ def query(
     (curated.*) tables, and the dbt marts (marts.*) built by `ecomlake transform`."""
     from ecomlake.lake.query import run_query
     from ecomlake.lake.tables import Lake, parse_target
-    from ecomlake.transform.warehouse import warehouse_path
+    from ecomlake.lake.warehouse import warehouse_path
 
     cfg = settings()
     target = parse_target(as_of) if as_of is not None else None

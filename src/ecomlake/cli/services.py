@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from ecomlake.cli.app import app, console, settings
+from ecomlake.core.stream_job import running_job, stop_stream_job
 from ecomlake.services.registry import all_services, known_names, resolve
-from ecomlake.stream.control import running_job, stop_stream_job
 
 
 @app.command()

@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ecomlake.cli.app import app, console, settings
 from ecomlake.config import runtime_python
+from ecomlake.core.offsets import OffsetWatcher
 from ecomlake.errors import EcomlakeError
-from ecomlake.stream.progress import OffsetWatcher
 
 FLINK_PYTHON = runtime_python("flink")
 

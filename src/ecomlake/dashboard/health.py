@@ -12,12 +12,11 @@ import sqlalchemy as sa
 from confluent_kafka import KafkaException
 
 from ecomlake.config import Settings
+from ecomlake.core.offsets import OffsetWatcher
+from ecomlake.core.stream_job import running_job
+from ecomlake.core.topics import broker_reachable
 from ecomlake.dashboard.tail import Commit
 from ecomlake.errors import EcomlakeError
-from ecomlake.orchestrate.airflow_home import metadata_db
-from ecomlake.services.topics import broker_reachable
-from ecomlake.stream.control import running_job
-from ecomlake.stream.progress import OffsetWatcher
 
 RATE_WINDOW_S = 10.0  # events/s and DLQ/s average the commits of the last 10 s
 
@@ -63,7 +62,7 @@ def stream_job_running(settings: Settings) -> bool:
 
 def last_dag_runs(settings: Settings) -> dict[str, str]:
     """Each DAG's latest run state in Airflow's metadata DB ({} when Airflow never ran)."""
-    url = sa.engine.make_url(metadata_db(settings))
+    url = sa.engine.make_url(settings.airflow_metadata_db)
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
         return {}
     try:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ecomlake.generator.money import to_usd
+from ecomlake.core.money import to_usd
 
 # What the live page reads of raw.events (not the payload-sized columns).
 COLUMNS = [

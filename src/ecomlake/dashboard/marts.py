@@ -20,7 +20,7 @@ import duckdb
 
 from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
-from ecomlake.transform.warehouse import attach_marts, warehouse_path
+from ecomlake.lake.warehouse import attach_marts, warehouse_path
 
 # name -> SQL over the marts with $start and $end (a weekly cohort counts when its week
 # overlaps the range)

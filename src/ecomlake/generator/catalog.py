@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ecomlake.generator.money import RATES_TO_USD, fmt, local_price
+from ecomlake.core.money import RATES_TO_USD, fmt, local_price
 
 # category -> (number of products, low and high USD list price)
 CATEGORIES: dict[str, tuple[int, int, int]] = {

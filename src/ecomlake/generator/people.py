@@ -6,9 +6,9 @@ import bisect
 import random
 from dataclasses import dataclass, field
 
+from ecomlake.core.money import COUNTRY_CURRENCY
 from ecomlake.generator.agents import BROWSER_CUM, BROWSERS
 from ecomlake.generator.geo import country_networks
-from ecomlake.generator.money import COUNTRY_CURRENCY
 
 NEW_VISITOR_SHARE = 0.35
 NEW_DEVICE_SHARE = 0.08

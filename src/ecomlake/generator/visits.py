@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from ecomlake.core.money import fmt, to_usd
 from ecomlake.generator.agents import CRAWLERS
 from ecomlake.generator.catalog import Catalog, Product
 from ecomlake.generator.chunk import (
@@ -37,7 +38,6 @@ from ecomlake.generator.chunk import (
     shared_members,
 )
 from ecomlake.generator.geo import country_networks
-from ecomlake.generator.money import fmt, to_usd
 from ecomlake.generator.options import Funnel
 from ecomlake.generator.people import Device, Person, Population
 

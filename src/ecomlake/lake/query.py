@@ -18,7 +18,7 @@ import pyarrow as pa
 from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
 from ecomlake.lake.tables import Lake, Target
-from ecomlake.transform.warehouse import MART_SCHEMA, attach_marts, warehouse_path
+from ecomlake.lake.warehouse import MART_SCHEMA, attach_marts, warehouse_path
 
 IDENTIFIER = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b")
 

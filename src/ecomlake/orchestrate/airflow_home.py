@@ -16,7 +16,7 @@ LAKE_POOL = "lake"  # one writer at a time on the lake and the DuckDB warehouse
 
 
 def airflow_home(settings: Settings) -> Path:
-    return settings.data_dir / "airflow"
+    return settings.airflow_home
 
 
 def airflow_bin() -> Path:
@@ -28,7 +28,7 @@ def dbt_executable() -> Path:
 
 
 def metadata_db(settings: Settings) -> str:
-    return settings.orchestrate.metadata_db or f"sqlite:///{airflow_home(settings) / 'airflow.db'}"
+    return settings.airflow_metadata_db
 
 
 def airflow_env(settings: Settings) -> dict[str, str]:

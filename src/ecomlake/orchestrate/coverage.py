@@ -69,9 +69,9 @@ def lake_coverage(settings: Settings, end: datetime) -> Coverage:
 def kafka_behind(settings: Settings) -> int | None:
     from confluent_kafka import KafkaException
 
+    from ecomlake.core.offsets import OffsetWatcher
+    from ecomlake.core.process import port_open
     from ecomlake.errors import EcomlakeError
-    from ecomlake.services.process import port_open
-    from ecomlake.stream.progress import OffsetWatcher
 
     if not port_open(settings.kafka.host, settings.kafka.port):
         return None  # a client would retry (and log) for many seconds

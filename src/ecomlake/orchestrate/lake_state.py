@@ -1,5 +1,5 @@
 """Has the curated layer absorbed raw.events' current snapshot? Read without Spark: the ETL
-marks each Delta commit with the raw snapshot it read (`ecomlake.batch.state`)."""
+marks each Delta commit with the raw snapshot it read (`ecomlake.lake.marks`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ def absorbed_snapshot(settings: Settings) -> int | None:
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
-    from ecomlake.batch.state import recorded_snapshot
+    from ecomlake.lake.marks import recorded_snapshot
 
     path = settings.lake.curated_dir(settings.data_dir) / "events"
     try:

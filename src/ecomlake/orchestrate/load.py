@@ -31,7 +31,7 @@ def load_day_into_duckdb(settings: Settings, day: date, snapshot_id: int) -> Loa
     import duckdb
 
     from ecomlake.lake.catalog import open_catalog
-    from ecomlake.transform.warehouse import warehouse_path
+    from ecomlake.lake.warehouse import warehouse_path
 
     table = open_catalog(settings).load_table(("raw", "events"))
     if table.snapshot_by_id(snapshot_id) is None:

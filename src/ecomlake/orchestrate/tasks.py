@@ -77,16 +77,15 @@ def run_etl() -> dict[str, Any]:
 
 def register_curated_views() -> None:
     """dbt's sources on DuckDB are views over the Delta tables' current files."""
-    from ecomlake.transform.targets import prepared
+    from ecomlake.lake.warehouse import refresh_curated_views
 
-    with prepared("duckdb", SETTINGS):
-        pass
+    refresh_curated_views(SETTINGS)
 
 
 def dbt_group(group_id: str = "dbt") -> DbtTaskGroup:
     """`dbt build` of the project through Cosmos: one task per model running the model and
     then its tests (TestBehavior.BUILD), in the dbt environment's executable."""
-    from ecomlake.transform.warehouse import warehouse_path
+    from ecomlake.lake.warehouse import warehouse_path
 
     logs = SETTINGS.data_dir / "dbt" / "airflow" / "logs"
     return DbtTaskGroup(

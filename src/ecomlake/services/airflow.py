@@ -15,10 +15,10 @@ import urllib.request
 from typing import Any
 
 from ecomlake.config import runtime_python
+from ecomlake.core.process import STARTED_MARKER
 from ecomlake.errors import EcomlakeError
 from ecomlake.orchestrate.airflow_home import airflow_bin, airflow_env, airflow_home
 from ecomlake.services.base import Service
-from ecomlake.services.process import STARTED_MARKER
 
 
 class _AirflowProcess(Service):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
 from ecomlake.config import Settings
-from ecomlake.errors import EcomlakeError
-from ecomlake.services.process import (
+from ecomlake.core.process import (
     PidRecord,
     pin_marker,
     port_in_use,
@@ -18,6 +16,7 @@ from ecomlake.services.process import (
     spawn,
     terminate,
 )
+from ecomlake.errors import EcomlakeError
 
 
 @dataclass(frozen=True)
@@ -155,21 +154,3 @@ class Service(ABC):
         return ServiceStatus(
             self.name, rec.pid, rec.ports, True, ok, "healthy" if ok else "not responding"
         )
-
-
-def require_java(java: str) -> str:
-    path = shutil.which(java)
-    if path is None:
-        raise EcomlakeError(
-            f"Java not found ({java!r}): install JDK 17 (e.g. apt-get install openjdk-17-jdk) "
-            "or set ECOMLAKE_JAVA to the java executable"
-        )
-    return path
-
-
-def require_jars(folder: Path, runtime: str) -> Path:
-    if not folder.is_dir() or not any(folder.glob("*.jar")):
-        raise EcomlakeError(
-            f"{runtime} jars not found in {folder}: run `make setup` (fetches them with Maven)"
-        )
-    return folder

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from ecomlake.core.process import http_ok
 from ecomlake.services.base import Service
-from ecomlake.services.process import http_ok
 
 
 class DashboardService(Service):

@@ -11,7 +11,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from ecomlake.services.base import Service, require_jars, require_java
+from ecomlake.core.jvm import require_jars, require_java
+from ecomlake.services.base import Service
 from ecomlake.stream.runtime import assemble_flink_home, pyflink_dist
 
 

@@ -8,9 +8,10 @@ import uuid
 from pathlib import Path
 
 from ecomlake.config import Settings
+from ecomlake.core.jvm import require_jars, require_java
+from ecomlake.core.topics import broker_reachable, ensure_topics
 from ecomlake.errors import EcomlakeError
-from ecomlake.services.base import Service, require_jars, require_java
-from ecomlake.services.topics import broker_reachable, ensure_topics
+from ecomlake.services.base import Service
 
 LOG4J2_PROPERTIES = """\
 rootLogger.level = INFO

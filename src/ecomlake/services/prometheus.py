@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shutil
 
+from ecomlake.core.process import http_ok
 from ecomlake.errors import EcomlakeError
 from ecomlake.observe.prometheus_config import prometheus_config
 from ecomlake.services.base import Service
-from ecomlake.services.process import http_ok
 
 
 class PrometheusService(Service):

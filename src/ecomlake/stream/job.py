@@ -30,12 +30,12 @@ from typing import Any
 from confluent_kafka import KafkaException
 
 from ecomlake.config import Settings, load_settings
+from ecomlake.core.offsets import OffsetWatcher
+from ecomlake.core.process import PidRecord
+from ecomlake.core.stream_job import PID_MARKER, pid_file
 from ecomlake.errors import EcomlakeError
-from ecomlake.services.process import PidRecord
 from ecomlake.stream import sql
-from ecomlake.stream.control import PID_MARKER, pid_file
 from ecomlake.stream.geo_export import geo_table
-from ecomlake.stream.progress import OffsetWatcher
 from ecomlake.stream.runtime import table_environment
 from ecomlake.stream.state import StateDirs
 

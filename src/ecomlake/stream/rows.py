@@ -1,8 +1,8 @@
 """From a raw Kafka message to a lake row: validated, typed, enriched, or rejected with a reason.
 
-One pure function per outcome, so the stream job (a Flink table function around `process`)
-and the tests share the exact logic. Columns are declared once, with their Flink SQL types, and
-the tables' DDL is generated from them.
+One pure function per outcome: the Python reference the stream job's JVM format is checked
+against, and the reason for each refused message. The columns are declared with the contract
+(`ecomlake.contracts.columns`).
 """
 
 from __future__ import annotations
@@ -12,78 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from ecomlake.contracts import Rejection, load_schema, validate_message
+from ecomlake.contracts.columns import EVENT_COLUMNS
 from ecomlake.stream.enrich import geo_lookup, parse_user_agent
 
-MONEY = "DECIMAL(14, 2)"
-ITEMS = f"ARRAY<ROW<product_id STRING, quantity INT, unit_price {MONEY}>>"
-
-# raw.events: the contract's fields (payload fields null where a type has none), enrichment,
-# and where the message came from.
-EVENT_COLUMNS: list[tuple[str, str]] = [
-    ("event_id", "STRING"),
-    ("event_type", "STRING"),
-    ("event_time", "TIMESTAMP(3)"),
-    ("event_date", "DATE"),
-    ("user_id", "STRING"),
-    ("anonymous_id", "STRING"),
-    ("session_id", "STRING"),
-    ("ip", "STRING"),
-    ("user_agent", "STRING"),
-    ("page_url", "STRING"),
-    ("referrer", "STRING"),
-    ("schema_version", "INT"),
-    ("traffic_source", "STRING"),
-    ("page_type", "STRING"),
-    ("product_id", "STRING"),
-    ("category", "STRING"),
-    ("price", MONEY),
-    ("currency", "STRING"),
-    ("quantity", "INT"),
-    ("unit_price", MONEY),
-    ("query", "STRING"),
-    ("results_count", "INT"),
-    ("order_id", "STRING"),
-    ("items", ITEMS),
-    ("total", MONEY),
-    ("payment_method", "STRING"),
-    ("amount", MONEY),
-    ("reason", "STRING"),
-    ("email", "STRING"),
-    ("method", "STRING"),
-    ("country_code", "STRING"),
-    ("country_name", "STRING"),
-    ("as_org", "STRING"),
-    ("device_type", "STRING"),
-    ("browser", "STRING"),
-    ("os", "STRING"),
-    ("is_bot", "BOOLEAN"),
-    ("kafka_partition", "INT"),
-    ("kafka_offset", "BIGINT"),
-    ("ingest_time", "TIMESTAMP(3)"),
-]
-# raw.events_rejected: the original message and why it was refused. `payload` is readable
-# (bytes that are not UTF-8 replaced by U+FFFD); `payload_bytes` is the message exactly, for
-# replay (last: tables made before it existed gain it at the end). Both are NULL for a record
-# without a value.
-REJECTED_COLUMNS: list[tuple[str, str]] = [
-    ("payload", "STRING"),
-    ("reason", "STRING"),
-    ("detail", "STRING"),
-    ("kafka_partition", "INT"),
-    ("kafka_offset", "BIGINT"),
-    ("ingest_time", "TIMESTAMP(3)"),
-    ("payload_bytes", "BYTES"),
-]
 MONEY_FIELDS = ("price", "unit_price", "total", "amount")
 INT_FIELDS = ("schema_version", "quantity", "results_count")
 # Every field of the v1 contract, in column order (the schema is the source of truth; a test
 # checks that EVENT_COLUMNS covers it).
 CONTRACT_FIELDS = [name for name, _ in EVENT_COLUMNS if name in load_schema()["properties"]]
-
-
-def columns_ddl(columns: list[tuple[str, str]]) -> str:
-    """`name TYPE, ...` for Flink SQL (names quoted: some, like `query`, are keywords)."""
-    return ", ".join(f"`{name}` {kind}" for name, kind in columns)
 
 
 def _timestamp(ms: int) -> datetime:

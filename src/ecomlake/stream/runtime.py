@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ecomlake.config import REPO_ROOT, Settings
+from ecomlake.core.jvm import require_jars, require_java
 from ecomlake.errors import EcomlakeError
-from ecomlake.services.base import require_jars, require_java
 from ecomlake.stream.sql import LAKE_CATALOG
 
 if TYPE_CHECKING:

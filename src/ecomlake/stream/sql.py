@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ecomlake.config import Settings
-from ecomlake.generator.money import RATES_TO_USD
-from ecomlake.stream.rows import EVENT_COLUMNS, REJECTED_COLUMNS, columns_ddl
+from ecomlake.contracts.columns import EVENT_COLUMNS, REJECTED_COLUMNS, columns_ddl
+from ecomlake.core.money import RATES_TO_USD
 
 LAKE_CATALOG = "lake"
 EVENTS = f"{LAKE_CATALOG}.`raw`.events"  # `raw` is a keyword in Flink SQL

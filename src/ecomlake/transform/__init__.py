@@ -1,3 +1,3 @@
 """The dbt side: prepare a target's view of the curated lake, run the dbt project
-(`transform/`), report. `runner` runs inside `.venvs/dbt`; `warehouse` is shared with the core
-environment (`ecomlake query` reads the marts through it)."""
+(`transform/`), report. `runner` runs inside `.venvs/dbt`; the DuckDB warehouse itself (the
+curated views, the marts) is `ecomlake.lake.warehouse`, shared with the core environment."""

@@ -17,21 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ecomlake.config import Settings
-from ecomlake.errors import EcomlakeError
-from ecomlake.transform.warehouse import register_curated, warehouse_path
+from ecomlake.lake.warehouse import curated_tables, refresh_curated_views
 
 log = logging.getLogger(__name__)
 
 TARGETS = ("duckdb", "spark", "snowflake-dialect", "snowflake", "databricks")
 LOCAL_TARGETS = TARGETS[:3]  # the ones `ecomlake transform` can run on this machine
-
-
-def curated_tables(settings: Settings) -> list[Path]:
-    root = settings.lake.curated_dir(settings.data_dir)
-    tables = [p for p in sorted(root.glob("*")) if (p / "_delta_log").is_dir()]
-    if not tables:
-        raise EcomlakeError(f"no curated tables in {root}: run `ecomlake etl` first")
-    return tables
 
 
 def spark_metastore(settings: Settings) -> Path:
@@ -59,25 +50,14 @@ def prepared(target: str, settings: Settings) -> Iterator[dict[str, str]]:
 
 
 def _prepare_duckdb(settings: Settings, tables: list[Path]) -> dict[str, str]:
-    import duckdb
-
-    path = warehouse_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.IOException as exc:  # DuckDB allows one writing process
-        raise EcomlakeError(f"the warehouse {path} is in use by another process: {exc}") from None
-    try:
-        register_curated(con, tables)
-    finally:
-        con.close()
+    path = refresh_curated_views(settings, tables)
     log.info("duckdb: curated views %s in %s", ", ".join(t.name for t in tables), path)
     return {"ECOMLAKE_WAREHOUSE": str(path)}
 
 
 @contextmanager
 def _spark(settings: Settings, tables: list[Path]) -> Iterator[None]:
-    from ecomlake.batch.session import create_session
+    from ecomlake.core.spark import create_session
 
     spark = create_session(settings, metastore_dir=spark_metastore(settings))
     try:

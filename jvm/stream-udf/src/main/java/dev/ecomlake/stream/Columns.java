@@ -5,7 +5,7 @@ import java.util.stream.Collectors;
 
 /**
  * The columns ParseEvent returns: a flag, raw.events' columns in order (the same list as
- * {@code ecomlake.stream.rows.EVENT_COLUMNS}, checked by a test), the USD revenue of a purchase.
+ * {@code ecomlake.contracts.columns.EVENT_COLUMNS}, checked by a test), the USD revenue of a purchase.
  */
 final class Columns {
   private Columns() {}
