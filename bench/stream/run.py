@@ -173,12 +173,23 @@ def spark_peer(session: Session, topic: str) -> dict[str, float]:
     )  # fmt: skip
     found = re.search(r"seconds ([\d.]+) rows (\d+)", out.stdout)
     if out.returncode != 0 or found is None:
-        raise SystemExit(f"the Spark peer failed:\n{(out.stdout + out.stderr)[-3000:]}")
+        raise SystemExit(f"the Spark peer failed:\n{failure_excerpt(out.stdout + out.stderr)}")
     seconds, rows = float(found.group(1)), int(found.group(2))
     watcher = OffsetWatcher(session.settings, topic)
     events = watcher.position().end
     watcher.close()
     return {"events": events, "rows": rows, "seconds": seconds, "per_s": round(events / seconds)}
+
+
+def failure_excerpt(text: str) -> str:
+    """The first Python traceback and the first "Caused by" of a failed Spark run (the cause;
+    Spark's own stack traces bury it), then the last lines."""
+    parts = []
+    for marker in ("Traceback (most recent call last)", "Caused by"):
+        at = text.find(marker)
+        if at >= 0:
+            parts.append(text[at : at + 2500])
+    return "\n...\n".join([*parts, text[-1500:]])
 
 
 def freshness(
