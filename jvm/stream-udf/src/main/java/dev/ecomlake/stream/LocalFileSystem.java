@@ -26,6 +26,12 @@ public class LocalFileSystem extends RawLocalFileSystem {
     PosixFilePermission.OWNER_READ,
   };
 
+  /** RawLocalFileSystem leaves the scheme to its checksumming subclass; Iceberg asks for it. */
+  @Override
+  public String getScheme() {
+    return "file";
+  }
+
   @Override
   public void setPermission(Path p, FsPermission permission) throws IOException {
     Files.setPosixFilePermissions(pathToFile(p).toPath(), posix(permission.toShort()));
