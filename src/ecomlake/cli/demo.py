@@ -28,7 +28,6 @@ from ecomlake.core.stream_job import stop_stream_job
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import Target, write_manifest
-from ecomlake.lake.query import query_rows
 from ecomlake.services.dashboard import DashboardService
 from ecomlake.services.kafka import KafkaService
 from ecomlake.services.registry import all_services
@@ -143,6 +142,9 @@ def demo(
         orchestrate_run("ecommerce_daily", day)
 
     console.rule("[bold]5. Counts per layer, reconciled")
+    from ecomlake.lake.query import query_rows  # pyiceberg: imported by the demo only, not at
+    # every start of the CLI (`ecomlake generate` started seconds later under load)
+
     m = result.manifest
     [lake] = query_rows(cfg, LAYERS_SQL)
     [curated] = query_rows(cfg, CURATED_SQL)
