@@ -77,7 +77,9 @@ def test_hostile_records_and_a_broker_outage(own_broker: KafkaService, tmp_path:
             "--dup-ratio", "0.02", "--manifest", str(first), "--quiet")  # fmt: skip
     half = len(corpus) // 2
     produce_raw(bootstrap, topic, corpus[:half])  # (the broker's limit is 1 MB a record)
-    job = start_job(env, topic, "--stop-after-idle", "5", log=log)
+    # Idle for 20 s before stopping: after the outage the job catches up while the second
+    # `ecomlake generate` is still starting (on a loaded machine 5 s of idling came first).
+    job = start_job(env, topic, "--stop-after-idle", "20", log=log)
     try:
         wait_for_commit_after(data, None, job)
         record = own_broker.record()
