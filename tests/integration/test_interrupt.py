@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+
 from ecomlake.config import Settings
 from ecomlake.core.topics import ensure_topics
 from ecomlake.services.kafka import KafkaService
@@ -51,7 +53,13 @@ def test_sigint_flushes_and_the_manifest_matches_the_topic(
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(12)  # past the workers' start-up, also on a loaded machine
+    # Interrupt mid-production: once messages arrive (the workers have started; on a loaded
+    # machine that takes anything from 2 to 15 s), a little later.
+    deadline = time.monotonic() + 120
+    while messages_on(kafka_settings, topic) == 0 and proc.poll() is None:
+        assert time.monotonic() < deadline, "the generator produced nothing in 120 s"
+        time.sleep(0.2)
+    time.sleep(1)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
@@ -61,3 +69,20 @@ def test_sigint_flushes_and_the_manifest_matches_the_topic(
     messages = read_topic(kafka_settings.kafka.bootstrap_servers, topic)
     assert len(messages) == truth["total_events"]
     assert content_hash(messages) == truth["content_hash"]
+
+
+def messages_on(settings: Settings, topic: str) -> int:
+    """Messages on `topic` now (0 while its metadata is not there yet)."""
+    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
+                         "group.id": "it.sigint.watch"})  # fmt: skip
+    try:
+        partitions = consumer.list_topics(topic, timeout=5).topics[topic].partitions
+        total = 0
+        for p in partitions:
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)
+            total += high - low
+        return total
+    except KafkaException:
+        return 0
+    finally:
+        consumer.close()
