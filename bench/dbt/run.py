@@ -14,8 +14,6 @@ lookback window). Wall time is the whole runner process: dbt's parse, the target
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -29,7 +27,8 @@ from rich.table import Table
 from bench.etl.load import WINDOW_END, load
 from bench.etl.run import timed_job
 from bench.runs import PeakRss, run_sizes
-from ecomlake.config import REPO_ROOT, load_settings, runtime_python
+from ecomlake.config import REPO_ROOT, load_settings
+from ecomlake.core.jobs import parse, start_job
 from ecomlake.lake.catalog import open_catalog
 
 console = Console()
@@ -39,25 +38,21 @@ TARGETS = ("duckdb", "spark")
 
 def timed_build(data: Path, target: str, *args: str) -> dict[str, Any]:
     """One runner process: wall time, time to the first dbt node, nodes by status, peak RSS."""
-    env = dict(os.environ, ECOMLAKE_DATA_DIR=str(data), SPARK_LOCAL_IP="127.0.0.1")
     started = time.monotonic()
-    job = subprocess.Popen(
-        [str(runtime_python("dbt")), "-m", "ecomlake.transform.runner", "build", "--target",
-         target, *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+    job = start_job(load_settings(data_dir=data), "dbt", "ecomlake.transform.runner",
+                    ["build", "--target", target, *args], stderr=subprocess.DEVNULL)  # fmt: skip
     rss = PeakRss(job)
     ready = first_node = 0.0
     report: dict[str, Any] = {}
     assert job.stdout is not None
-    for line in job.stdout:
+    for message in map(parse, job.stdout):
         now = time.monotonic() - started
-        if line.startswith("READY"):
+        if message.kind == "ready":
             ready = now
-        elif line.startswith("STEP ") and not first_node:
+        elif message.kind == "step" and not first_node:
             first_node = now
-        elif line.startswith("REPORT "):
-            report = json.loads(line[7:])
+        elif message.kind == "report":
+            report = message.value
     rss.wait()
     if job.returncode != 0 or not report.get("success"):
         raise SystemExit(f"dbt build on {target} failed (exit {job.returncode}) in {data}")

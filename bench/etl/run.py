@@ -17,8 +17,6 @@ job's process tree (driver JVM and Python), sampled every 0.5 s.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -32,38 +30,32 @@ from rich.table import Table
 
 from bench.etl.load import WINDOW_END, load
 from bench.runs import PeakRss, run_sizes
-from ecomlake.config import REPO_ROOT, load_settings, runtime_python
+from ecomlake.config import REPO_ROOT, load_settings
+from ecomlake.core.jobs import parse, start_job
 from ecomlake.lake.catalog import open_catalog
 
 console = Console()
 RESULTS = REPO_ROOT / "bench" / "etl" / "results"
-SPARK_PYTHON = runtime_python("spark")
 
 
 def timed_job(data: Path, *args: str) -> dict[str, Any]:
     """Run the ETL job; wall time, seconds per step (from its step lines), peak RSS."""
-    env = dict(os.environ, ECOMLAKE_DATA_DIR=str(data), SPARK_LOCAL_IP="127.0.0.1")
     started = time.monotonic()
-    job = subprocess.Popen(
-        [str(SPARK_PYTHON), "-m", "ecomlake.batch.job", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    job = start_job(load_settings(data_dir=data), "spark", "ecomlake.batch.job", args,
+                    stderr=subprocess.DEVNULL)  # fmt: skip
     rss = PeakRss(job)
     steps: dict[str, float] = {}
     report: dict[str, Any] = {}
     last = started
     assert job.stdout is not None
-    for line in job.stdout:
+    for message in map(parse, job.stdout):
         now = time.monotonic()
-        if line.startswith("READY"):
+        if message.kind == "ready":
             steps["session start"] = round(now - last, 1)
-        elif line.startswith("STEP "):
-            steps[line[5:].strip()] = round(now - last, 1)
-        elif line.startswith("REPORT "):
-            report = json.loads(line[7:])
+        elif message.kind == "step":
+            steps[message.value] = round(now - last, 1)
+        elif message.kind == "report":
+            report = message.value
         else:
             continue
         last = now

@@ -20,17 +20,17 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 from ecomlake.orchestrate import quality
 from ecomlake.orchestrate.airflow_home import LAKE_POOL
 from ecomlake.orchestrate.tasks import (
-    SETTINGS,
     LakeCoversInterval,
     dbt_group,
     interval_day,
     register_curated_views,
     run_etl,
     run_maintenance,
+    settings,
     skip,
 )
 
-ORCH = SETTINGS.orchestrate
+ORCH = settings().orchestrate
 
 with DAG(
     dag_id="ecommerce_daily",
@@ -60,33 +60,33 @@ with DAG(
 
     @task
     def check_kafka_vs_raw() -> str:
-        return quality.check_kafka_vs_raw(SETTINGS).raise_if_failed().message
+        return quality.check_kafka_vs_raw(settings()).raise_if_failed().message
 
     @task
     def check_raw_vs_curated(**context: Any) -> str:
         day = interval_day(context)
-        return quality.check_raw_vs_curated(SETTINGS, day).raise_if_failed().message
+        return quality.check_raw_vs_curated(settings(), day).raise_if_failed().message
 
     @task
     def check_curated_vs_marts(**context: Any) -> str:
         day = interval_day(context)
-        return quality.check_curated_vs_marts(SETTINGS, day).raise_if_failed().message
+        return quality.check_curated_vs_marts(settings(), day).raise_if_failed().message
 
     @task
     def check_freshness(**context: Any) -> str:
         end = context["data_interval_end"]
-        return quality.check_freshness(SETTINGS, end).raise_if_failed().message
+        return quality.check_freshness(settings(), end).raise_if_failed().message
 
     @task
     def check_keys() -> str:
-        return quality.check_keys(SETTINGS).raise_if_failed().message
+        return quality.check_keys(settings()).raise_if_failed().message
 
     @task(pool=LAKE_POOL)
     def load_warehouse(**context: Any) -> str:
         from ecomlake.orchestrate.load import load_day_into_duckdb
 
         snapshot = context["ti"].xcom_pull(task_ids="wait_for_lake", key="snapshot_id")
-        loaded = load_day_into_duckdb(SETTINGS, interval_day(context), int(snapshot))
+        loaded = load_day_into_duckdb(settings(), interval_day(context), int(snapshot))
         return f"{loaded.rows:,} raw.events rows of {loaded.day} from snapshot {snapshot}"
 
     @task
@@ -97,9 +97,9 @@ with DAG(
         if not ORCH.snowflake_load:
             skip("orchestrate.snowflake_load is off (set it, and SNOWFLAKE_*, for an account)")
         snapshot = int(context["ti"].xcom_pull(task_ids="wait_for_lake", key="snapshot_id"))
-        table = open_catalog(SETTINGS).load_table(("raw", "events"))
+        table = open_catalog(settings()).load_table(("raw", "events"))
         location = table.metadata_location
-        run_module(SETTINGS, "dbt", "ecomlake.orchestrate.snowflake_load",
+        run_module(settings(), "dbt", "ecomlake.orchestrate.snowflake_load",
                    ["--metadata-location", location])  # fmt: skip
         return f"Snowflake RAW.EVENTS refreshed to {location} (snapshot {snapshot} or later)"
 

@@ -13,13 +13,13 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from ecomlake.orchestrate.airflow_home import LAKE_POOL
-from ecomlake.orchestrate.tasks import CURATED, SETTINGS, run_etl, run_maintenance, skip
+from ecomlake.orchestrate.tasks import CURATED, run_etl, run_maintenance, settings, skip
 
 with DAG(
     dag_id="lake_maintenance",
     description="late data into curated, then compaction and snapshot expiry",
     schedule=timedelta(hours=1),
-    start_date=pendulum.instance(SETTINGS.orchestrate.start_date),
+    start_date=pendulum.instance(settings().orchestrate.start_date),
     catchup=False,
     max_active_runs=1,
     tags=["ecomlake", "maintenance"],

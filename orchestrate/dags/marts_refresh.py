@@ -8,13 +8,13 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from ecomlake.orchestrate.airflow_home import LAKE_POOL
-from ecomlake.orchestrate.tasks import CURATED, MARTS, SETTINGS, dbt_group, register_curated_views
+from ecomlake.orchestrate.tasks import CURATED, MARTS, dbt_group, register_curated_views, settings
 
 with DAG(
     dag_id="marts_refresh",
     description="dbt build when curated data changes",
     schedule=[CURATED],
-    start_date=pendulum.instance(SETTINGS.orchestrate.start_date),
+    start_date=pendulum.instance(settings().orchestrate.start_date),
     catchup=False,
     max_active_runs=1,
     tags=["ecomlake", "dbt"],

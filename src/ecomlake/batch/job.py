@@ -1,27 +1,19 @@
 """Entry point of the Spark ETL inside `.venvs/spark` (`ecomlake etl` starts it).
 
-Writes one line per finished step (`STEP <name>`) and the final report (`REPORT <json>`) on
-stdout for the CLI's progress bar; everything else goes to stderr.
+Speaks the job protocol (ecomlake.core.jobs) on stdout for the CLI's progress bar and the
+Airflow task; everything else goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import logging
 import sys
 
 from ecomlake.config import load_settings
+from ecomlake.core.jobs import emit_ready, emit_report, emit_step, emit_total
 from ecomlake.errors import EcomlakeError
-
-STEP_PREFIX = "STEP "
-TOTAL_PREFIX = "TOTAL "
-REPORT_PREFIX = "REPORT "
-
-
-def emit(line: str) -> None:
-    print(line, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,18 +31,18 @@ def main(argv: list[str] | None = None) -> int:
         from ecomlake.batch.etl import STEPS, Etl
         from ecomlake.core.spark import create_session
 
-        emit(f"{TOTAL_PREFIX}{len(STEPS)}")
+        emit_total(len(STEPS))
         spark = create_session(settings, args.master)
-        emit("READY")
+        emit_ready()
         try:
-            etl = Etl(spark, settings, step=lambda name: emit(STEP_PREFIX + name))
+            etl = Etl(spark, settings, step=emit_step)
             report = etl.run(full_refresh=args.full_refresh)
         finally:
             spark.stop()
     except EcomlakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    emit(REPORT_PREFIX + json.dumps(dataclasses.asdict(report)))
+    emit_report(dataclasses.asdict(report))
     return 0
 
 

@@ -12,7 +12,6 @@ the ETL read last is never expired, so the next ETL run stays incremental.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -24,8 +23,8 @@ from typing import Any, TypeVar
 from pyspark.sql import SparkSession
 
 from ecomlake.batch import delta
-from ecomlake.batch.job import REPORT_PREFIX, STEP_PREFIX, TOTAL_PREFIX, emit
 from ecomlake.config import Settings, load_settings
+from ecomlake.core.jobs import emit_report, emit_step, emit_total
 from ecomlake.core.spark import LAKE_CATALOG, create_session
 from ecomlake.errors import EcomlakeError
 
@@ -159,7 +158,7 @@ def maintain(spark: SparkSession, settings: Settings, retain_h: float) -> dict[s
     root = settings.lake.curated_dir(settings.data_dir)
     icebergs = iceberg_tables(spark)
     deltas = [t for t in delta.CURATED_TABLES if delta.exists(root, t)]
-    emit(f"{TOTAL_PREFIX}{len(icebergs) + len(deltas)}")
+    emit_total(len(icebergs) + len(deltas))
     report: dict[str, Any] = {"tables": [], "failed": False}
     for name in icebergs:
         try:
@@ -170,11 +169,11 @@ def maintain(spark: SparkSession, settings: Settings, retain_h: float) -> dict[s
             report["tables"].append(
                 {"table": name, "files_before": "-", "files_after": "-", "note": "failed"}
             )
-        emit(f"{STEP_PREFIX}{name}")
+        emit_step(name)
     for table in deltas:
         name = f"curated.{table.name}"
         report["tables"].append(maintain_delta(spark, table.path(root), name, retain_h))
-        emit(f"{STEP_PREFIX}{name}")
+        emit_step(name)
     return report
 
 
@@ -200,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     except EcomlakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    emit(REPORT_PREFIX + json.dumps(report))
+    emit_report(report)
     return 0
 
 

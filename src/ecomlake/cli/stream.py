@@ -13,11 +13,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ecomlake.cli.app import app, console, settings
-from ecomlake.config import runtime_python
+from ecomlake.core.jobs import job_command
 from ecomlake.core.offsets import OffsetWatcher
-from ecomlake.errors import EcomlakeError
-
-FLINK_PYTHON = runtime_python("flink")
 
 
 def _forward(lines: IO[str], progress: Progress) -> None:
@@ -56,19 +53,18 @@ def stream(
     from the last savepoint or checkpoint.
     """
     cfg = settings()  # fail early on bad configuration
-    if not FLINK_PYTHON.exists():
-        raise EcomlakeError("the flink environment is missing: run `make setup`")
     topic = topic or cfg.kafka.events_topic
+    args = ["--topic", topic]
+    if stop_after_idle is not None:
+        args += ["--stop-after-idle", str(stop_after_idle)]
+    args += ["--cluster"] * cluster + ["--reset-state"] * reset_state
+    command = job_command("flink", "ecomlake.stream.job", args)  # fails early with no env
     watcher = OffsetWatcher(cfg, topic)  # also checks the broker and the topic
     env = os.environ.copy()
     if parallelism is not None:
         env["ECOMLAKE_STREAM__PARALLELISM"] = str(parallelism)
     if checkpoint_interval is not None:
         env["ECOMLAKE_STREAM__CHECKPOINT_INTERVAL_S"] = str(checkpoint_interval)
-    command = [str(FLINK_PYTHON), "-m", "ecomlake.stream.job", "--topic", topic]
-    if stop_after_idle is not None:
-        command += ["--stop-after-idle", str(stop_after_idle)]
-    command += ["--cluster"] * cluster + ["--reset-state"] * reset_state
     columns = (
         TextColumn("committed to the lake"),
         BarColumn(),

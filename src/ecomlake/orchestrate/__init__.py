@@ -1,2 +1,3 @@
 """Orchestration: what Airflow's DAGs (orchestrate/dags/) run, kept out of the DAG files so it
-is typed, unit-tested and importable without Airflow."""
+is typed and unit-tested. Every module imports without Airflow except `tasks`, the adapter the
+DAG files import (Airflow operators, Cosmos' task group)."""

@@ -10,8 +10,6 @@ duration and, for a failed task, the error.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import logging
 import sys
 import traceback
@@ -19,10 +17,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ecomlake.config import load_settings
+from ecomlake.core.jobs import emit_report, emit_to
 from ecomlake.errors import EcomlakeError
 from ecomlake.orchestrate.airflow_home import DAGS_DIR, LAKE_POOL, airflow_home
 
-_protocol = sys.stdout
 log = logging.getLogger("ecomlake.orchestrate")
 
 
@@ -99,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.prepare and (args.dag_id is None or args.date is None):
         parser.error("a DAG id and --date are needed (or --prepare)")
+    emit_to(sys.stdout)
     sys.stdout = sys.stderr  # Airflow's and the tasks' output go to the log
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -117,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         print("error: the DAG run crashed (traceback above)", file=sys.stderr)
         return 1
-    with contextlib.redirect_stdout(_protocol):
-        print("REPORT " + json.dumps(report), flush=True)
+    emit_report(report)
     return 0 if report["state"] == "success" else 2
 
 

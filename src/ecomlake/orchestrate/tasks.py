@@ -1,8 +1,10 @@
-"""Operators and task callables the ecomlake DAGs share. The work itself lives in
-`ecomlake.orchestrate` (typed, unit-tested); this module adapts it to Airflow."""
+"""Operators and task callables the ecomlake DAGs share: the one module of the package that
+imports Airflow (and Cosmos). The work itself lives in the rest of `ecomlake.orchestrate`
+(typed, unit-tested, importable without Airflow); this module adapts it to Airflow."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, datetime
 from typing import Any
@@ -21,9 +23,15 @@ from ecomlake.orchestrate.airflow_home import (
 )
 
 log = logging.getLogger(__name__)
-SETTINGS: Settings = load_settings()
 CURATED = Asset("ecomlake://lake/curated", group="lake")
 MARTS = Asset("ecomlake://warehouse/marts", group="warehouse")
+
+
+@functools.cache
+def settings() -> Settings:
+    """The settings of this Airflow's processes: loaded once per process, when a DAG file or a
+    task first asks (not at import), from the environment `ecomlake up` gives Airflow."""
+    return load_settings()
 
 
 def interval_day(context: Any) -> date:
@@ -40,7 +48,7 @@ class LakeCoversInterval(BaseSensorOperator):  # type: ignore[misc]
         from ecomlake.orchestrate.coverage import lake_coverage
 
         end: datetime = context["data_interval_end"]
-        coverage = lake_coverage(SETTINGS, end)
+        coverage = lake_coverage(settings(), end)
         log.info("%s", coverage.describe(end))
         covered = coverage.covers(end)
         if covered:
@@ -54,9 +62,8 @@ class LakeCoversInterval(BaseSensorOperator):  # type: ignore[misc]
             from ecomlake.orchestrate.coverage import lake_coverage
 
             end: datetime = context["data_interval_end"]
-            raise AirflowSensorTimeout(
-                f"gave up after {self.timeout:.0f} s: {lake_coverage(SETTINGS, end).describe(end)}"
-            ) from None
+            missing = lake_coverage(settings(), end).describe(end)
+            raise AirflowSensorTimeout(f"gave up after {self.timeout:.0f} s: {missing}") from None
 
 
 def run_etl() -> dict[str, Any]:
@@ -65,12 +72,12 @@ def run_etl() -> dict[str, Any]:
     from ecomlake.orchestrate.jobs import run_module
     from ecomlake.orchestrate.lake_state import curated_is_current
 
-    current, why = curated_is_current(SETTINGS)
+    current, why = curated_is_current(settings())
     if current:
         log.info("%s: nothing to do", why)
         return {"mode": "up-to-date"}
     log.info("%s: running the ETL", why)
-    report = run_module(SETTINGS, "spark", "ecomlake.batch.job", [])
+    report = run_module(settings(), "spark", "ecomlake.batch.job", [])
     log.info("ETL: %s", report)
     return report
 
@@ -79,7 +86,7 @@ def register_curated_views() -> None:
     """dbt's sources on DuckDB are views over the Delta tables' current files."""
     from ecomlake.lake.warehouse import refresh_curated_views
 
-    refresh_curated_views(SETTINGS)
+    refresh_curated_views(settings())
 
 
 def dbt_group(group_id: str = "dbt") -> DbtTaskGroup:
@@ -87,15 +94,15 @@ def dbt_group(group_id: str = "dbt") -> DbtTaskGroup:
     then its tests (TestBehavior.BUILD), in the dbt environment's executable."""
     from ecomlake.lake.warehouse import warehouse_path
 
-    logs = SETTINGS.data_dir / "dbt" / "airflow" / "logs"
+    logs = settings().data_dir / "dbt" / "airflow" / "logs"
     return DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(
             dbt_project_path=DBT_PROJECT_DIR,
-            manifest_path=dbt_manifest(SETTINGS),
+            manifest_path=dbt_manifest(settings()),
             install_dbt_deps=False,
             env_vars={
-                "ECOMLAKE_WAREHOUSE": str(warehouse_path(SETTINGS)),
+                "ECOMLAKE_WAREHOUSE": str(warehouse_path(settings())),
                 "DBT_LOG_PATH": str(logs),
             },
         ),
@@ -122,16 +129,16 @@ def run_maintenance() -> dict[str, Any]:
     from ecomlake.orchestrate.jobs import run_module
     from ecomlake.orchestrate.maintenance import needs_maintenance, record_maintenance
 
-    needed, why = needs_maintenance(SETTINGS)
+    needed, why = needs_maintenance(settings())
     if not needed:
         skip(why)
     log.info("maintenance: %s", why)
-    report = run_module(SETTINGS, "spark", "ecomlake.batch.maintain", [])
+    report = run_module(settings(), "spark", "ecomlake.batch.maintain", [])
     for row in report.get("tables", []):
         log.info("%s", row)
     if report.get("failed"):
         raise RuntimeError(f"maintenance failed on: {report['failed']}")
-    record_maintenance(SETTINGS)
+    record_maintenance(settings())
     return report
 
 

@@ -14,7 +14,7 @@ import subprocess
 import urllib.request
 from typing import Any
 
-from ecomlake.config import runtime_python
+from ecomlake.core.jobs import job_command
 from ecomlake.core.process import STARTED_MARKER
 from ecomlake.errors import EcomlakeError
 from ecomlake.orchestrate.airflow_home import airflow_bin, airflow_env, airflow_home
@@ -83,7 +83,7 @@ class AirflowApiServer(_AirflowProcess):
         """Create or upgrade the metadata DB and the lake pool before anything starts."""
         airflow_home(self.settings).mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [str(runtime_python("airflow")), "-m", "ecomlake.orchestrate.dag_run", "--prepare"],
+            job_command("airflow", "ecomlake.orchestrate.dag_run", ["--prepare"]),
             env=self.env(), capture_output=True, text=True, check=False,
         )  # fmt: skip
         if done.returncode != 0:

@@ -7,7 +7,6 @@ the CLI's progress bar and summary; dbt's own log goes to stderr and to the targ
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -15,20 +14,12 @@ from collections import Counter
 from typing import Any
 
 from ecomlake.config import REPO_ROOT, Settings, load_settings
+from ecomlake.core.jobs import emit_ready, emit_report, emit_step, emit_to, emit_total
 from ecomlake.errors import EcomlakeError
 from ecomlake.transform.targets import TARGETS, prepared
 
 PROJECT_DIR = REPO_ROOT / "transform"
 COMMANDS = ("build", "run", "test", "docs", "freshness")
-
-
-# The protocol keeps the real stdout; everything else printed in this process (dbt's console
-# log, the JVM's) is sent to stderr by main().
-_protocol = sys.stdout
-
-
-def emit(line: str) -> None:
-    print(line, file=_protocol, flush=True)
 
 
 def dbt_env(settings: Settings, target: str) -> dict[str, str]:
@@ -64,7 +55,7 @@ def run_dbt(argv: list[str]) -> dict[str, Any]:
     def on_event(event: Any) -> None:
         if event.info.name == "NodeFinished":
             node = event.data.node_info
-            emit(f"STEP {node.resource_type} {node.node_name}: {node.node_status}")
+            emit_step(f"{node.resource_type} {node.node_name}: {node.node_status}")
 
     target = argv.index("--target")
     parsed = dbtRunner().invoke(["parse", *argv[target : target + 2]])
@@ -72,7 +63,7 @@ def run_dbt(argv: list[str]) -> dict[str, Any]:
         raise EcomlakeError(f"dbt could not parse the project: {parsed.exception}")
     manifest = parsed.result
     if argv[0] in ("build", "run", "test"):
-        emit(f"TOTAL {count_selected(manifest, argv)}")
+        emit_total(count_selected(manifest, argv))
     result = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(argv)
     return summarize(result)
 
@@ -124,21 +115,22 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
-    global _protocol
-    _protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    # The protocol keeps the real stdout; everything else printed in this process (dbt's
+    # console log, the JVM's) goes to stderr.
+    emit_to(os.fdopen(os.dup(sys.stdout.fileno()), "w"))
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
         settings = load_settings()
         os.environ.update(dbt_env(settings, args.target))
         with prepared(args.target, settings) as extra_env:
             os.environ.update(extra_env)
-            emit("READY")
+            emit_ready()
             report = run_dbt(dbt_args(args))
     except EcomlakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     report["target"] = args.target
-    emit("REPORT " + json.dumps(report))
+    emit_report(report)
     return 0 if report["success"] else 1
 
 
