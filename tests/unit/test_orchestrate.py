@@ -4,6 +4,7 @@ verdicts, the Snowflake statements, when maintenance is worth a Spark job, the H
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from ecomlake.cli.report import html_report
 from ecomlake.config import load_settings
 from ecomlake.errors import EcomlakeError
-from ecomlake.orchestrate import maintenance
+from ecomlake.orchestrate import maintenance, quality
 from ecomlake.orchestrate.coverage import Coverage
 from ecomlake.orchestrate.load import snowflake_statements
 from ecomlake.orchestrate.quality import Check, QualityError
@@ -92,3 +93,31 @@ def test_html_report_escapes_and_marks_failures() -> None:
     assert "<title>demo &lt;report&gt;</title>" in page
     assert "a&lt;b" in page and '<td class="num">1,000</td>' in page
     assert '<td class="bad">✗</td>' in page
+
+
+def test_the_manifest_reconciliation_finds_a_cent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's report: one cent missing from one day's mart is the one line that fails."""
+    day = "2026-10-31"
+    manifest = {"total_events": 110, "valid_events": 100, "invalid_events": 4,
+                "duplicate_events": 6, "bot_events": 5,
+                "by_day": {day: {"orders": 3, "gross_revenue": "30.10", "refunds": "5.05",
+                                 "active_users": 7}}}  # fmt: skip
+    answers = {
+        quality.LAYERS_SQL: [
+            {"lake_events": 100, "distinct_ids": 100, "rejected": 4, "bot_events": 5}
+        ],
+        quality.CURATED_SQL: [{"curated_events": 100, "sessions": 9, "customers": 7}],
+        quality.ORDERS_SQL: [{"day": day, "orders": 3, "gross_usd": Decimal("30.10")}],
+        quality.REVENUE_SQL: [
+            {"day": day, "orders": 3, "gross_revenue": 30.1, "net_revenue": Decimal("25.04")}
+        ],
+        quality.USERS_SQL: [{"day": day, "dau": 7}],
+    }
+    monkeypatch.setattr(quality, "_query", lambda _settings, sql: answers[sql])
+    found = quality.reconcile_manifest(load_settings(), manifest)
+    assert [line.what for line in found.lines if not line.ok] == [
+        f"net cents {day} -> fct_daily_revenue"
+    ]
+    assert not found.ok
+    [net] = [line for line in found.lines if line.what.startswith("net")]
+    assert (net.expected, net.found) == (2505, 2504)

@@ -48,6 +48,12 @@ def to_usd(amount: Decimal, currency: str) -> Decimal:
     return (amount * RATES_TO_USD[currency]).quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
+def cents(amount: object) -> int:
+    """A USD amount (Decimal, float, str or int from any engine) as whole cents, half-even:
+    what reconciliations compare, so a float's 0.1 + 0.2 is still 30 cents."""
+    return int((Decimal(str(amount)) * 100).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
 def local_price(usd: Decimal, currency: str) -> Decimal:
     """A shelf price in the local currency: converted, then ending in .99 (or whole yen)."""
     raw = usd / RATES_TO_USD[currency]

@@ -1,4 +1,5 @@
-"""Data-quality checks between the layers, run by ecommerce_daily after dbt.
+"""Data-quality checks between the layers, run by ecommerce_daily after dbt, and the
+reconciliation of every layer with the generator's manifest that `ecomlake demo` reports.
 
 Each check returns a `Check`; a failing one names the layer boundary and the numbers on both
 sides, so the Airflow task that raises it says exactly where the data went wrong.
@@ -9,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from ecomlake.config import Settings
+from ecomlake.core.money import cents
 from ecomlake.errors import EcomlakeError
 
 
@@ -182,15 +183,11 @@ def check_curated_vs_marts(settings: Settings, day: date) -> Check:
                  WHERE order_date = DATE '{d}') AS mart_orders,
                (SELECT coalesce(sum(gross_revenue), 0) FROM marts.fct_daily_revenue
                  WHERE order_date = DATE '{d}') AS mart_gross""")  # fmt: skip
-    gross, mart_gross = _cents(row["gross"]), _cents(row["mart_gross"])
+    gross, mart_gross = cents(row["gross"]), cents(row["mart_gross"])
     ok = row["orders"] == row["mart_orders"] and gross == mart_gross
     return Check("curated -> marts", ok, (
         f"{d}: curated.orders {row['orders']:,} orders, {_usd(gross)} vs "
         f"marts.fct_daily_revenue {row['mart_orders']:,} orders, {_usd(mart_gross)}"))  # fmt: skip
-
-
-def _cents(amount: object) -> int:
-    return int((Decimal(str(amount)) * 100).to_integral_value())
 
 
 def _usd(cents: int) -> str:
@@ -250,3 +247,96 @@ def check_keys(settings: Settings) -> Check:
     if problems:
         return Check("keys", False, "; ".join(problems))
     return Check("keys", True, "unique and not null: " + ", ".join(counted))
+
+
+# --- the generator's manifest -> every layer (the demo's report) ----------------------------
+LAYERS_SQL = """
+SELECT (SELECT count(*) FROM raw.events) AS lake_events,
+       (SELECT count(DISTINCT event_id) FROM raw.events) AS distinct_ids,
+       (SELECT count(*) FROM raw.events_rejected) AS rejected,
+       (SELECT count(*) FROM raw.events WHERE is_bot) AS bot_events
+"""
+CURATED_SQL = """
+SELECT (SELECT count(*) FROM curated.events) AS curated_events,
+       (SELECT count(*) FROM curated.sessions) AS sessions,
+       (SELECT count(*) FROM curated.customers) AS customers
+"""
+ORDERS_SQL = (
+    "SELECT CAST(order_date AS VARCHAR) AS day, count(*) AS orders, "
+    "sum(order_total_base) AS gross_usd FROM curated.orders GROUP BY 1 ORDER BY 1"
+)
+REVENUE_SQL = (
+    "SELECT CAST(order_date AS VARCHAR) AS day, orders, gross_revenue, refunds, net_revenue, "
+    "aov FROM marts.fct_daily_revenue ORDER BY 1"
+)
+USERS_SQL = (
+    "SELECT CAST(activity_date AS VARCHAR) AS day, dau, wau, mau "
+    "FROM marts.fct_daily_active_users ORDER BY 1"
+)
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    what: str  # e.g. "orders 2026-10-31 -> curated.orders"
+    expected: int
+    found: int | None  # None: a number of the manifest's, shown for reference
+
+    @property
+    def ok(self) -> bool:
+        return self.found is None or self.found == self.expected
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Each layer against the generator's manifest, and the rows it was read from."""
+
+    lines: list[Reconciled]
+    curated: dict[str, Any]
+    revenue: list[dict[str, Any]]
+    users: list[dict[str, Any]]
+
+    @property
+    def ok(self) -> bool:
+        return all(line.ok for line in self.lines)
+
+
+def reconcile_manifest(settings: Settings, manifest: dict[str, Any]) -> Reconciliation:
+    """Kafka's messages -> raw -> curated -> marts, each against the manifest's exact truth:
+    counts per layer, then orders, gross and net revenue (to the cent) and DAU per day."""
+    m = manifest
+    [lake] = _query(settings, LAYERS_SQL)
+    [curated] = _query(settings, CURATED_SQL)
+    lines = [
+        Reconciled("messages produced", m["total_events"], None),
+        Reconciled("valid events (manifest) -> raw.events", m["valid_events"],
+                   lake["lake_events"]),
+        Reconciled("distinct event_ids in raw.events", m["valid_events"], lake["distinct_ids"]),
+        Reconciled("malformed (manifest) -> raw.events_rejected", m["invalid_events"],
+                   lake["rejected"]),
+        Reconciled("re-sends dropped by dedup", m["duplicate_events"],
+                   m["total_events"] - m["invalid_events"] - lake["lake_events"]),
+        Reconciled("crawler events (flagged is_bot)", m["bot_events"], lake["bot_events"]),
+        Reconciled("raw.events -> curated.events", lake["lake_events"],
+                   curated["curated_events"]),
+    ]  # fmt: skip
+    orders = {row["day"]: row for row in _query(settings, ORDERS_SQL)}
+    revenue = _query(settings, REVENUE_SQL)
+    marts = {row["day"]: row for row in revenue}
+    users = _query(settings, USERS_SQL)
+    active = {row["day"]: row["dau"] for row in users}
+    for day, truth in m["by_day"].items():
+        row = orders.get(day, {"orders": 0, "gross_usd": 0})
+        mart = marts.get(day, {"orders": 0, "gross_revenue": 0, "net_revenue": 0})
+        gross = cents(truth["gross_revenue"])
+        net = gross - cents(truth["refunds"])
+        lines += [
+            Reconciled(f"orders {day} -> curated.orders", truth["orders"], row["orders"]),
+            Reconciled(f"gross cents {day} -> curated.orders", gross, cents(row["gross_usd"])),
+            Reconciled(f"orders {day} -> fct_daily_revenue", truth["orders"], mart["orders"]),
+            Reconciled(f"gross cents {day} -> fct_daily_revenue", gross,
+                       cents(mart["gross_revenue"])),
+            Reconciled(f"net cents {day} -> fct_daily_revenue", net, cents(mart["net_revenue"])),
+            Reconciled(f"DAU {day} -> fct_daily_active_users", truth["active_users"],
+                       active.get(day, 0)),
+        ]  # fmt: skip
+    return Reconciliation(lines, curated, revenue, users)
