@@ -115,6 +115,8 @@ class BatchSettings(BaseModel):
     master: str = "local[*]"  # or spark://host:7077 etc.: the same job on a cluster
     driver_memory: str = Field("3g", pattern=r"^\d+[mg]$")
     shuffle_partitions: int = Field(4, ge=1, le=10_000)
+    # Tasks that rebuild a Delta table's state from its log (raise it for logs of 100k+ files).
+    delta_snapshot_partitions: int = Field(2, ge=1, le=10_000)
     # Pseudonymizes emails (sha-256 of salt + address): set your own secret in production.
     pii_salt: str = Field("ecomlake-dev-salt", min_length=8)
     session_gap_min: float = Field(30.0, gt=0)

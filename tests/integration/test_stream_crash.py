@@ -1,7 +1,13 @@
-"""Crash and restart: the job is killed with SIGKILL (its whole process group) twice while the
-generator keeps producing in real time; the third run stops after idling. The lake still holds
-every valid event exactly once, the DLQ topic every rejected message exactly once, and each
-closed minute of live.metrics_minute equals the same aggregate recomputed from raw.events."""
+"""Crash, restart and maintenance: the job is killed with SIGKILL (its whole process group)
+twice while the generator keeps producing in real time; during the third run `ecomlake lake
+maintain --retain-hours 0` compacts, expires snapshots and removes orphans between the job's
+commits (every 2 s); then the job stops after idling. The lake still holds every valid event
+exactly once, the DLQ topic every rejected message exactly once, the compaction committed
+between the job's appends, and each closed minute of live.metrics_minute equals the same
+aggregate recomputed from raw.events.
+
+(One stream story: a crash-and-restart test and a maintain-during-the-stream test each started
+the job and a live generator; together they start both once.)"""
 
 from __future__ import annotations
 
@@ -21,12 +27,14 @@ import pytest
 from ecomlake.config import Settings, load_settings
 from ecomlake.core.money import to_usd
 from ecomlake.lake.catalog import open_catalog
+from ecomlake.lake.tables import Lake
 from ecomlake.services.kafka import KafkaService
 from tests.integration.kafka_read import read_topic
 from tests.integration.stream_helpers import (
     counts,
     expected_counts,
     query,
+    run_cli,
     start_job,
     start_live_generator,
     stream_env,
@@ -93,8 +101,8 @@ def live_truth(data: Path) -> dict[tuple[Any, str], dict[str, Any]]:
     }
 
 
-@pytest.mark.timeout(900)
-def test_kill_9_twice_then_exact(
+@pytest.mark.timeout(1200)
+def test_kill_9_twice_maintain_then_exact(
     kafka: KafkaService, kafka_settings: Settings, tmp_path: Path
 ) -> None:
     topic = "it.crash"
@@ -117,7 +125,12 @@ def test_kill_9_twice_then_exact(
         job = start_job(env, topic, "--stop-after-idle", "5", log=log)
         # The third run starts while events still arrive; the whole stream spans more than
         # 65 s, so at least one minute is closed behind the watermark.
-        time.sleep(40)
+        third_started = time.monotonic()
+        for _ in range(3):  # a few small files to compact
+            commit = wait_for_commit_after(data, commit, job)
+        run_cli(env, "lake", "maintain", "--retain-hours", "0")
+        assert job.poll() is None and generator.poll() is None, "maintain ran next to both"
+        time.sleep(max(0.0, 40 - (time.monotonic() - third_started)))
         generator.send_signal(signal.SIGINT)
         assert generator.wait(timeout=120) == 130  # interrupted: flushed, manifest written
         assert job.wait(timeout=300) == 0, log.read_text()[-4000:]
@@ -128,6 +141,10 @@ def test_kill_9_twice_then_exact(
 
     manifest = orjson.loads(manifest_path.read_bytes())
     assert counts(data) == expected_counts(manifest)
+    history = Lake(load_settings(data_dir=data)).table("raw.events").history()
+    operations = [v.operation for v in history]
+    assert "replace" in operations  # the compaction committed between the job's appends
+    assert operations.index("replace") < len(operations) - 1, "the job kept committing after it"
     dead_letters = read_topic(f"127.0.0.1:{kafka_settings.kafka.port}", f"{topic}.dlq")
     assert len(dead_letters) == manifest["invalid_events"]  # read_committed: exactly once
 

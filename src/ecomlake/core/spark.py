@@ -48,6 +48,10 @@ def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
         f"{catalog}.jdbc.schema-version": "V1",
         # Every read sees the newest commit (the stream job commits every few seconds).
         f"{catalog}.cache-enabled": "false",
+        # Delta rebuilds a table's state from its log in 50 tasks by default: the curated
+        # tables' logs hold hundreds of actions, and a run loads each table's state several
+        # times (2 tasks cut the ETL's CPU by ~30% on the test lake; docs/benchmarks.md).
+        "spark.databricks.delta.snapshotPartitions": str(batch.delta_snapshot_partitions),
         # Curated tables stay readable by delta-rs (`ecomlake query`): no deletion vectors.
         "spark.databricks.delta.properties.defaults.enableDeletionVectors": "false",
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
