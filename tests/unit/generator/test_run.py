@@ -1,4 +1,5 @@
-"""The generator: deterministic, valid, and honest about what it produced."""
+"""The generator end to end (generator/run.py and the engine behind it): exact counts, the manifest
+against an independent recount, seeds, workers, funnel and money invariants."""
 
 from __future__ import annotations
 
