@@ -26,7 +26,6 @@ from ecomlake.config import Settings
 from ecomlake.core.stream_job import stop_stream_job
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.options import GeneratorOptions
-from ecomlake.generator.run import Target, write_manifest
 from ecomlake.services.dashboard import DashboardService
 from ecomlake.services.kafka import KafkaService
 from ecomlake.services.registry import all_services
@@ -96,6 +95,8 @@ def demo(
     with console.status("starting Kafka..."):
         console.print(f"[green]✓[/] {KafkaService(cfg).start()}")
     console.rule("[bold]2. Generate shopper events")
+    from ecomlake.generator.run import Target, write_manifest
+
     options = GeneratorOptions(events=events, days=days, workers=workers, seed=seed)
     target = Target("kafka", bootstrap=cfg.kafka.bootstrap_servers, topic=cfg.kafka.events_topic)
     result = _run_with_progress(options, target, quiet=False, metrics=None)

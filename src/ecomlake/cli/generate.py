@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -24,9 +24,12 @@ from ecomlake.cli.app import app, console, settings
 from ecomlake.core.topics import topic_partitions
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.geo import DEFAULT_COUNTRY_MIX
-from ecomlake.generator.metrics import GeneratorMetrics
 from ecomlake.generator.options import Funnel, GeneratorOptions, parse_country_mix
-from ecomlake.generator.run import Result, Target, generate, write_manifest
+
+if TYPE_CHECKING:  # the engine (numpy) and the metrics server load when a run starts, not
+    # at every start of the CLI
+    from ecomlake.generator.metrics import GeneratorMetrics
+    from ecomlake.generator.run import Result, Target
 
 
 def _parse_end(text: str | None) -> datetime | None:
@@ -170,6 +173,9 @@ def generate_command(
             refund_rate=refund_rate,
         ),
     )
+    from ecomlake.generator.metrics import GeneratorMetrics
+    from ecomlake.generator.run import Target, write_manifest
+
     if to == "kafka":
         topic = topic or cfg.kafka.events_topic
         if topic_partitions(cfg.kafka.bootstrap_servers, topic) is None:
@@ -217,6 +223,8 @@ def _run_with_progress(
             progress.update(task, completed=sent)
             if metrics is not None:
                 metrics.observe(sent, errors)
+
+        from ecomlake.generator.run import generate
 
         return generate(options, target, on_progress)
 

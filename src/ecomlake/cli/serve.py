@@ -6,7 +6,6 @@ import socket
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from ecomlake.cli.app import app, console, settings, setup_logging
 from ecomlake.errors import EcomlakeError
@@ -44,6 +43,8 @@ def serve(
     console.print(
         f"dashboard on http://{host}:{port}/ (analytics: /analytics, API schema: /openapi.json)"
     )
+    import uvicorn  # the web server loads for `serve` only
+
     uvicorn.run(
         create_app(cfg),
         host=host,
