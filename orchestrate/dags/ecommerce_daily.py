@@ -1,8 +1,12 @@
 """ecommerce_daily: one UTC day through the batch side of the platform.
 
-wait_for_lake -> etl -> register_curated_views -> dbt (Cosmos: a task per model, its tests
-right after it) -> quality checks (one task per layer boundary) -> load_warehouse (DuckDB) and
-load_snowflake (when configured) -> maintain_lake.
+wait_for_lake -> etl -> register_curated_views -> marts_stale -> dbt (Cosmos: a task per model,
+its tests right after it) -> record_marts -> quality checks (one task per layer boundary) ->
+load_warehouse (DuckDB) and load_snowflake (when configured) -> maintain_lake.
+
+marts_stale skips the dbt tasks when the last successful build recorded the same curated data
+and dbt project as now (a rerun, or a day an earlier run already absorbed): the same build
+would give the same marts. The checks run either way.
 
 Idempotent per data interval: the ETL is incremental by raw snapshot (a rerun finds nothing
 new), dbt's daily facts replace their lookback days, the warehouse load replaces its day.
@@ -23,11 +27,13 @@ from ecomlake.orchestrate.tasks import (
     LakeCoversInterval,
     dbt_group,
     interval_day,
+    record_marts_built,
     register_curated_views,
     run_etl,
     run_maintenance,
     settings,
     skip,
+    skip_if_marts_current,
 )
 
 ORCH = settings().orchestrate
@@ -59,25 +65,34 @@ with DAG(
         register_curated_views()
 
     @task
+    def marts_stale() -> str:
+        return skip_if_marts_current()
+
+    @task(pool=LAKE_POOL)
+    def record_marts() -> None:
+        record_marts_built()
+
+    # The checks run after a dbt build, and also when it was skipped (marts current).
+    @task(trigger_rule="none_failed")
     def check_kafka_vs_raw() -> str:
         return quality.check_kafka_vs_raw(settings()).raise_if_failed().message
 
-    @task
+    @task(trigger_rule="none_failed")
     def check_raw_vs_curated(**context: Any) -> str:
         day = interval_day(context)
         return quality.check_raw_vs_curated(settings(), day).raise_if_failed().message
 
-    @task
+    @task(trigger_rule="none_failed")
     def check_curated_vs_marts(**context: Any) -> str:
         day = interval_day(context)
         return quality.check_curated_vs_marts(settings(), day).raise_if_failed().message
 
-    @task
+    @task(trigger_rule="none_failed")
     def check_freshness(**context: Any) -> str:
         end = context["data_interval_end"]
         return quality.check_freshness(settings(), end).raise_if_failed().message
 
-    @task
+    @task(trigger_rule="none_failed")
     def check_keys() -> str:
         return quality.check_keys(settings()).raise_if_failed().message
 
@@ -116,7 +131,7 @@ with DAG(
     ]
     loads = [load_warehouse(), load_snowflake()]
     dbt = dbt_group()
-    wait_for_lake >> etl() >> register_views() >> dbt >> checks
+    wait_for_lake >> etl() >> register_views() >> marts_stale() >> dbt >> record_marts() >> checks
     for check in checks:
         check >> loads
     loads[0] >> maintain_lake()

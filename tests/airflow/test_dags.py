@@ -39,8 +39,8 @@ SNAPSHOT: dict[str, dict[str, Any]] = {
     "ecommerce_daily": {
         "schedule": "0 0 * * *",
         "catchup": True,
-        "tasks": {"wait_for_lake", "etl", "register_views", *CHECKS, "load_warehouse",
-                  "load_snowflake", "maintain_lake"} | DBT_TASKS,
+        "tasks": {"wait_for_lake", "etl", "register_views", "marts_stale", "record_marts",
+                  *CHECKS, "load_warehouse", "load_snowflake", "maintain_lake"} | DBT_TASKS,
     },
     "lake_maintenance": {
         "schedule": "delta=datetime.timedelta(seconds=3600)",
@@ -99,6 +99,26 @@ def test_daily_order_sensor_first_checks_after_every_model(dagbag: Any) -> None:
         assert dbt_tasks <= upstream, f"{check} must wait for every dbt model"
         assert dag.get_task("load_warehouse").task_id in dag.get_task(check).downstream_task_ids
     assert dag.get_task("maintain_lake").upstream_task_ids == {"load_warehouse"}
+
+
+def test_dbt_is_skipped_when_the_marts_are_current_and_the_checks_still_run(
+    dagbag: Any,
+) -> None:
+    dag = dagbag.get_dag("ecommerce_daily")
+    stale = dag.get_task("marts_stale")
+    assert stale.upstream_task_ids == {"register_views"}
+    dbt = [t for t in dag.tasks if t.task_id.startswith("dbt.")]
+    roots = {t.task_id for t in dbt if not t.upstream_task_ids - {"marts_stale"}}
+    assert roots and roots <= stale.downstream_task_ids
+    record = dag.get_task("record_marts")
+    assert {t.task_id for t in dag.tasks if t.task_id.startswith("dbt.")} <= set(
+        record.get_flat_relative_ids(upstream=True)
+    )
+    assert record.trigger_rule == "all_success"  # a failed or skipped build records nothing
+    for check in CHECKS:
+        task = dag.get_task(check)
+        assert "record_marts" in task.upstream_task_ids
+        assert task.trigger_rule == "none_failed"  # runs after a skipped build, not a failed
 
 
 def test_dbt_models_run_after_their_parents(dagbag: Any) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,23 @@ def test_generate_to_file_writes_events_and_manifest(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert len(out.read_bytes().splitlines()) == 500
     assert '"total_events": 500' in manifest.read_text()
+
+
+def test_sigint_stops_a_live_generator_started_with_sigint_ignored(tmp_path: Path) -> None:
+    """As a script's `cmd &` starts it (no job control: SIGINT ignored), `kill -INT` still
+    stops it cleanly: exit 130, the manifest written and marked interrupted."""
+    out, manifest = tmp_path / "e.jsonl", tmp_path / "m.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecomlake", "generate", "--to", "file", "-o", str(out), "--live",
+         "--rate", "200", "--duration", "120", "--manifest", str(manifest), "--quiet"],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (out.exists() and out.stat().st_size) and proc.poll() is None:
+        assert time.monotonic() < deadline, "nothing generated in 60 s"
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert '"interrupted": true' in manifest.read_text()

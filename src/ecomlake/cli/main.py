@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 from ecomlake.cli import (  # noqa: F401  (registers commands)
@@ -20,6 +21,10 @@ from ecomlake.errors import EcomlakeError
 
 
 def run() -> None:
+    # Ctrl-C (or `kill -INT`) stops the long-running commands cleanly (a savepoint, a flushed
+    # manifest). A shell without job control (a script's `&`, some CI runners) starts background
+    # commands with SIGINT ignored, and Python keeps an ignored SIGINT ignored: listen anyway.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # Typer reports usage errors itself; errors we raise on purpose become one red line.
     try:
         app()

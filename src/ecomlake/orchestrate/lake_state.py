@@ -50,3 +50,71 @@ def curated_is_current(settings: Settings) -> tuple[bool, str]:
     if new:
         return False, f"raw.events has {new} snapshot(s) with data after {absorbed}"
     return True, f"curated has absorbed raw.events up to {current.snapshot_id}"
+
+
+# --- the marts: built from which curated state, by which dbt project -------------------------
+MARTS_SOURCE = "marts_source.json"  # next to the warehouse
+
+
+def _project_digest() -> str:
+    """The dbt project's content: a change to a model, macro, test or setting rebuilds."""
+    import hashlib
+
+    from ecomlake.orchestrate.airflow_home import DBT_PROJECT_DIR
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in DBT_PROJECT_DIR.rglob("*") if p.is_file()):
+        relative = path.relative_to(DBT_PROJECT_DIR)
+        # dbt's own outputs and hidden files (its .user.yml) are not the project.
+        if relative.parts[0] in ("target", "logs", "dbt_packages") or any(
+            part.startswith(".") for part in relative.parts
+        ):
+            continue
+        digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def marts_source(settings: Settings) -> dict[str, object]:
+    """What the marts would be built from now: each curated table's absorbed raw snapshot (its
+    data; maintenance keeps it, a rollback or a new ETL run changes it) and the project."""
+    from deltalake import DeltaTable
+
+    from ecomlake.lake.marks import recorded_snapshot
+    from ecomlake.lake.warehouse import curated_tables
+
+    tables = {p.name: recorded_snapshot(DeltaTable(str(p)).history())
+              for p in curated_tables(settings)}  # fmt: skip
+    return {"curated": tables, "project": _project_digest()}
+
+
+def marts_are_current(settings: Settings) -> tuple[bool, str]:
+    """True when the last successful dbt build recorded the same source as now: building again
+    would give the same marts."""
+    import json
+
+    from ecomlake.lake.warehouse import warehouse_path
+
+    mark = warehouse_path(settings).parent / MARTS_SOURCE
+    if not warehouse_path(settings).exists() or not mark.exists():
+        return False, "no dbt build recorded yet"
+    built = json.loads(mark.read_text())
+    now = marts_source(settings)
+    if built.get("project") != now["project"]:
+        return False, "the dbt project changed since the last build"
+    if built.get("curated") != now["curated"]:
+        return False, "curated has new data since the last build"
+    return True, "the marts were built from the current curated data and dbt project"
+
+
+def record_marts_source(settings: Settings) -> None:
+    """After a successful build: what it was built from (written atomically)."""
+    import json
+    import os
+
+    from ecomlake.lake.warehouse import warehouse_path
+
+    mark = warehouse_path(settings).parent / MARTS_SOURCE
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    scratch = mark.with_suffix(".tmp")
+    scratch.write_text(json.dumps(marts_source(settings), sort_keys=True))
+    os.replace(scratch, mark)

@@ -89,6 +89,23 @@ def register_curated_views() -> None:
     refresh_curated_views(settings())
 
 
+def skip_if_marts_current() -> str:
+    """dbt's models and tests run only when what the marts are built from changed: a rerun of
+    an interval, or a day whose data an earlier run already absorbed, skips the dbt tasks."""
+    from ecomlake.orchestrate.lake_state import marts_are_current
+
+    current, why = marts_are_current(settings())
+    if current:
+        skip(why)
+    return why
+
+
+def record_marts_built() -> None:
+    from ecomlake.orchestrate.lake_state import record_marts_source
+
+    record_marts_source(settings())
+
+
 def dbt_group(group_id: str = "dbt") -> DbtTaskGroup:
     """`dbt build` of the project through Cosmos: one task per model running the model and
     then its tests (TestBehavior.BUILD), in the dbt environment's executable."""
