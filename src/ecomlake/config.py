@@ -128,6 +128,19 @@ class BatchSettings(BaseModel):
     retain_last_snapshots: int = Field(5, ge=1)
     orphan_min_age_h: float = Field(24.0, ge=1)  # younger files may belong to a running commit
     target_file_mb: int = Field(128, ge=1)
+    # The warm Spark of `ecomlake up --with spark`: a standalone master and worker and a Spark
+    # Connect server. Jobs use it while it runs (unless `warm` is false or --master is given).
+    warm: bool = True
+    # A Spark Connect server to use instead (sc://host:port): a shared or remote one.
+    connect: str = Field("", pattern=r"^(sc://\S+)?$")
+    master_port: int = Field(7077, ge=1, le=65535)
+    master_ui_port: int = Field(8090, ge=1, le=65535)
+    worker_ui_port: int = Field(8091, ge=1, le=65535)
+    connect_port: int = Field(15002, ge=1, le=65535)
+    connect_ui_port: int = Field(4050, ge=1, le=65535)
+    executor_memory: str = Field("3g", pattern=r"^\d+[mg]$")
+    # A session a killed job left behind (and its cached frames) is dropped after this long.
+    connect_session_timeout_min: int = Field(10, ge=1)
 
 
 class OrchestrateSettings(BaseModel):

@@ -15,6 +15,7 @@ from ecomlake.core.topics import ensure_topics
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import Result, Target, generate
 from ecomlake.services.kafka import KafkaService
+from ecomlake.services.spark import SparkMaster
 
 # A fixed window end keeps every integration stream the same from run to run.
 END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -42,6 +43,28 @@ def kafka(kafka_settings: Settings) -> Iterator[KafkaService]:
     service = KafkaService(kafka_settings)
     service.start()
     yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def warm_spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The warm Spark of `ecomlake up --with spark` (master, worker, Spark Connect server) on
+    free ports, shared by every Spark job of the session: its address, for a job's
+    ECOMLAKE_BATCH__CONNECT. Each job's session brings its own data folder's catalog."""
+    ports = {
+        name: free_port()
+        for name in (
+            "master_port",
+            "master_ui_port",
+            "worker_ui_port",
+            "connect_port",
+            "connect_ui_port",
+        )
+    }
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("warm-spark"), batch=ports)
+    service = SparkMaster(settings)
+    service.start()
+    yield f"sc://127.0.0.1:{ports['connect_port']}"
     service.stop()
 
 

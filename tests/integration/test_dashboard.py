@@ -84,10 +84,10 @@ def lake_truth(data: Path, day: str) -> tuple[int, Decimal]:
 
 @pytest.mark.timeout(1200)
 def test_live_and_analytics_pages_match_the_lake(
-    kafka: KafkaService, kafka_settings: Settings, tmp_path: Path
+    kafka: KafkaService, kafka_settings: Settings, warm_spark: str, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    env = stream_env(kafka_settings, data, TOPIC)
+    env = stream_env(kafka_settings, data, TOPIC) | {"ECOMLAKE_BATCH__CONNECT": warm_spark}
     env["ECOMLAKE_KAFKA__EVENTS_TOPIC"] = TOPIC
     manifest_path = tmp_path / "manifest.json"
     job = start_job(env, TOPIC, "--stop-after-idle", "5", log=tmp_path / "stream.log")

@@ -58,6 +58,10 @@ def etl(env: dict[str, str], *args: str) -> str:
     return run_cli(env, "etl", *args)
 
 
+def job_log(data: Path) -> str:
+    return (data / "logs" / "job.log").read_text()
+
+
 def fingerprints(data: Path) -> dict[str, tuple[int, str]]:
     """Per curated table: rows and a digest of every row's content (order-independent)."""
     out = {}
@@ -182,17 +186,21 @@ def fakesnow_marts(data: Path) -> dict[str, list[tuple[str, ...]]]:
 
 @pytest.mark.timeout(2700)  # three stream runs, nine Spark runs, dbt on three targets
 def test_etl_and_marts_reconcile_merge_recover_roll_back_and_maintain(
-    kafka: KafkaService, kafka_settings: Settings, tmp_path: Path
+    kafka: KafkaService, kafka_settings: Settings, warm_spark: str, tmp_path: Path
 ) -> None:
     topic = "it.batch"
     first = produce(kafka_settings, topic, events=20_000, days=2.0, workers=2).manifest
     data = tmp_path / "data"
-    env = stream_env(kafka_settings, data, topic)
+    # The Spark jobs run on the warm Spark (one Connect server for the story), except one
+    # full refresh in the job's own local application: both must give the same lake.
+    env = stream_env(kafka_settings, data, topic) | {"ECOMLAKE_BATCH__CONNECT": warm_spark}
+    cold = env | {"ECOMLAKE_BATCH__WARM": "false"}
     stream_until_idle(env, topic)
 
     # 1. A full first run, reconciled with the generator's ground truth; then dbt on it.
     out = etl(env)
     assert "full run" in out
+    assert f"a session on the warm server at {warm_spark}" in job_log(data)
     check_orders(data, first)
     dau = query(
         data,
@@ -213,9 +221,10 @@ def test_etl_and_marts_reconcile_merge_recover_roll_back_and_maintain(
     check_reconciled(data, first)
 
     # 2. Nothing new: nothing changes.
-    versions = delta_versions(data)
+    versions, full_run_log = delta_versions(data), job_log(data)
     assert "already include" in etl(env)
     assert delta_versions(data) == versions
+    assert job_log(data) == full_run_log  # decided from the tables' metadata: no Spark job
     v0_orders = query(data, "SELECT count(*) AS n FROM curated.orders")[0]["n"]
 
     # 3. Late events: a day earlier than everything so far, through the stream.
@@ -230,7 +239,8 @@ def test_etl_and_marts_reconcile_merge_recover_roll_back_and_maintain(
     partitions = {p.name for p in (data / "lake" / "curated" / "orders").glob("order_date=*")}
     assert {f"order_date={d}" for d in late_days if late["by_day"][d]["orders"]} <= partitions
     incremental = fingerprints(data)
-    etl(env, "--full-refresh")
+    etl(cold, "--full-refresh")  # a cold start, in local mode: the same lake
+    assert "starting a local[*] application" in job_log(data)
     assert fingerprints(data) == incremental
     run_cli(env, "transform")
     check_reconciled(data, first, late)

@@ -67,10 +67,11 @@ def lose_messages(settings: Settings, env: dict[str, str], count: int) -> None:
 
 @pytest.mark.timeout(2400)
 def test_ecommerce_daily_runs_checks_and_fails_on_lost_data(
-    kafka: KafkaService, kafka_settings: Settings, tmp_path: Path
+    kafka: KafkaService, kafka_settings: Settings, warm_spark: str, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    env = stream_env(kafka_settings, data, TOPIC)
+    # The ETL and maintenance tasks open their Spark sessions on the shared warm Spark.
+    env = stream_env(kafka_settings, data, TOPIC) | {"ECOMLAKE_BATCH__CONNECT": warm_spark}
     env["ECOMLAKE_KAFKA__EVENTS_TOPIC"] = TOPIC
     env["ECOMLAKE_ORCHESTRATE__SENSOR_TIMEOUT_S"] = "120"
     env["ECOMLAKE_ORCHESTRATE__SENSOR_POKE_S"] = "5"

@@ -50,9 +50,8 @@ def commit_mark(spark: SparkSession, metadata: str) -> Iterator[None]:
 
 
 def history(spark: SparkSession, path: str) -> list[dict[str, Any]]:
-    from delta.tables import DeltaTable
-
-    rows = DeltaTable.forPath(spark, path).history().collect()
+    # SQL, not delta.tables: it works the same on a Spark Connect session.
+    rows = spark.sql(f"DESCRIBE HISTORY delta.`{path}`").collect()
     return [row.asDict() for row in rows]
 
 
@@ -84,8 +83,6 @@ def upsert(
     """MERGE `rows` into the table by its keys (changed rows updated, new ones inserted) and
     delete the keys in `stale`, all in one commit. The commit always happens, so it carries
     the ETL's mark even when nothing changed."""
-    from delta.tables import DeltaTable
-
     path = table.path(root)
     before = version(spark, path)
     source = rows.withColumn("_delete", F.lit(False))
@@ -96,17 +93,22 @@ def upsert(
                 gone = gone.withColumn(column, F.lit(None).cast(rows.schema[column].dataType))
         source = source.unionByName(gone.select(*rows.columns).withColumn("_delete", F.lit(True)))
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in table.keys)
-    values = {f"`{c}`": f"s.`{c}`" for c in rows.columns}
+    columns = ", ".join(f"`{c}`" for c in rows.columns)
+    values = ", ".join(f"s.`{c}`" for c in rows.columns)
+    assign = ", ".join(f"t.`{c}` = s.`{c}`" for c in rows.columns)
     changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in rows.columns if c not in table.keys)
-    (
-        DeltaTable.forPath(spark, path)
-        .alias("t")
-        .merge(source.alias("s"), on)
-        .whenMatchedDelete(condition="s._delete")
-        .whenMatchedUpdate(condition=f"NOT s._delete AND ({changed})", set=values)
-        .whenNotMatchedInsert(condition="NOT s._delete", values=values)
-        .execute()
-    )
+    # MERGE in SQL over a temporary view (one name per table: a job merges one at a time).
+    view = f"ecomlake_merge_{table.name}"
+    source.createOrReplaceTempView(view)
+    try:
+        spark.sql(
+            f"MERGE INTO delta.`{path}` t USING {view} s ON {on} "
+            "WHEN MATCHED AND s._delete THEN DELETE "
+            f"WHEN MATCHED AND NOT s._delete AND ({changed}) THEN UPDATE SET {assign} "
+            f"WHEN NOT MATCHED AND NOT s._delete THEN INSERT ({columns}) VALUES ({values})"
+        ).collect()
+    finally:
+        spark.catalog.dropTempView(view)
     if version(spark, path) == before:  # nothing to change: still record the mark
         spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('ecomlake.etl'='{metadata}')")
 

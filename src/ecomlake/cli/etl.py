@@ -40,6 +40,14 @@ def etl(
     run with nothing new changes nothing.
     """
     cfg = settings()
+    if not full_refresh:
+        from ecomlake.orchestrate.lake_state import curated_is_current
+
+        # Decided from the Iceberg and Delta metadata, without starting a JVM.
+        current, why = curated_is_current(cfg)
+        if current:
+            console.print(f"curated tables already include raw.events' newest data ({why})")
+            return
     args = ["--full-refresh"] * full_refresh + (["--master", master] if master else [])
     report = run_spark_job(cfg, "ecomlake.batch.job", args, "etl")
     print_etl_report(report)

@@ -1,5 +1,6 @@
 """The Spark session the Spark ETL, lake maintenance and dbt's Spark target share: Iceberg's
-JDBC catalog `lake` plus Delta Lake.
+JDBC catalog `lake` plus Delta Lake, on the warm Spark of `ecomlake up --with spark` (Spark
+Connect) when it runs, else in the job's own application.
 
 Jars come from the Maven manifest (`jvm/lib/spark`, fetched by `make setup`): nothing is
 downloaded at run time. Runs in `.venvs/spark` and `.venvs/dbt` (PySpark is imported inside).
@@ -8,39 +9,52 @@ downloaded at run time. Runs in `.venvs/spark` and `.venvs/dbt` (PySpark is impo
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ecomlake.config import Settings
+from ecomlake.config import REPO_ROOT, Settings
+from ecomlake.core.process import PidRecord, port_open, process_alive
 from ecomlake.errors import EcomlakeError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 LAKE_CATALOG = "lake"  # the same name the stream job and pyiceberg use
+log = logging.getLogger(__name__)
 
 
-def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
+def server_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
+    """What a Spark application fixes at start: jars, extensions, memory."""
     jars = sorted(str(p) for p in settings.jars("spark").glob("*.jar"))
     if not jars:
         raise EcomlakeError(f"no Spark jars in {settings.jars('spark')}: run `make setup`")
-    lake, batch = settings.lake, settings.batch
-    catalog = f"spark.sql.catalog.{LAKE_CATALOG}"
+    batch = settings.batch
     return {
         "spark.master": master or batch.master,
         "spark.app.name": "ecomlake-batch",
         "spark.jars": ",".join(jars),
         "spark.driver.memory": batch.driver_memory,
-        "spark.sql.shuffle.partitions": str(batch.shuffle_partitions),
-        "spark.sql.session.timeZone": "UTC",
-        # File listings (Delta VACUUM, Iceberg orphan removal) default to 10,000 tasks.
-        "spark.sql.sources.parallelPartitionDiscovery.parallelism": str(batch.shuffle_partitions),
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension,"
         "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    }
+
+
+def session_conf(settings: Settings) -> dict[str, str]:
+    """What each session sets for itself: the lake's catalog (its data folder), shuffles and
+    Delta's defaults. A session of the warm server sends these when it connects, so one
+    server serves jobs of any data folder."""
+    lake, batch = settings.lake, settings.batch
+    catalog = f"spark.sql.catalog.{LAKE_CATALOG}"
+    return {
+        "spark.sql.shuffle.partitions": str(batch.shuffle_partitions),
+        "spark.sql.session.timeZone": "UTC",
+        # File listings (Delta VACUUM, Iceberg orphan removal) default to 10,000 tasks.
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism": str(batch.shuffle_partitions),
         catalog: "org.apache.iceberg.spark.SparkCatalog",
         f"{catalog}.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
         f"{catalog}.uri": lake.catalog_uri(settings.data_dir),
@@ -60,6 +74,37 @@ def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
     }
 
 
+def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
+    """Everything a job's own (local or cluster) application is started with."""
+    return server_conf(settings, master) | session_conf(settings)
+
+
+def pyspark_home() -> Path:
+    """PySpark's bundled distribution (bin/, jars/): this environment's, else the spark one's."""
+    try:
+        import pyspark
+
+        return Path(pyspark.__file__).parent
+    except ImportError:
+        pass
+    found = sorted((REPO_ROOT / ".venvs" / "spark").glob("lib/python3*/site-packages/pyspark"))
+    if not found:
+        raise EcomlakeError("the spark environment is missing: run `make setup`")
+    return found[-1]
+
+
+CONNECT_RECORD = "spark-connect.json"  # the pid record `ecomlake up --with spark` writes
+
+
+def warm_server(settings: Settings) -> str | None:
+    """The Spark Connect address of the warm Spark (`ecomlake up --with spark`) when it runs."""
+    record = PidRecord.load(settings.run_dir / CONNECT_RECORD)
+    if record is None or not process_alive(record.pid, record.marker):
+        return None
+    port = settings.batch.connect_port
+    return f"sc://127.0.0.1:{port}" if port_open("127.0.0.1", port) else None
+
+
 def metastore_conf(metastore_dir: Path) -> dict[str, str]:
     """A Hive metastore in embedded Derby under `metastore_dir`: tables that outlive the
     session (the dbt Spark target's schemas). Derby allows one process at a time."""
@@ -76,9 +121,20 @@ def metastore_conf(metastore_dir: Path) -> dict[str, str]:
 def create_session(
     settings: Settings, master: str | None = None, metastore_dir: Path | None = None
 ) -> SparkSession:
-    """The shared session; with `metastore_dir`, catalog tables persist there (Hive)."""
+    """A session on `batch.connect` or the warm Spark when it runs, else the job's own
+    application (`master`, default `batch.master`). With `metastore_dir`, catalog tables
+    persist there (Hive, in the job's own application: the warm server has no metastore)."""
     from pyspark.sql import SparkSession
 
+    batch = settings.batch
+    url = (batch.connect or warm_server(settings)) if batch.warm and master is None else None
+    if url is not None and metastore_dir is None:
+        log.info("Spark: a session on the warm server at %s", url)
+        remote = SparkSession.builder.remote(url)
+        for key, value in session_conf(settings).items():
+            remote = remote.config(key, value)
+        return remote.getOrCreate()
+    log.info("Spark: starting a %s application", master or settings.batch.master)
     # Executors import nothing from ecomlake, but must run this environment's Python.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     (settings.data_dir / "lake").mkdir(parents=True, exist_ok=True)

@@ -7,16 +7,20 @@ from ecomlake.config import Settings
 
 
 def absorbed_snapshot(settings: Settings) -> int | None:
+    """The raw snapshot the curated layer has absorbed: the mark all curated tables share.
+    None when a table is missing or the marks differ (a run stopped midway: the ETL's own
+    check, which orders marks by raw's history, finishes it)."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
-    from ecomlake.lake.marks import recorded_snapshot
+    from ecomlake.lake.marks import CURATED_TABLES, recorded_snapshot
 
-    path = settings.lake.curated_dir(settings.data_dir) / "events"
+    root = settings.lake.curated_dir(settings.data_dir)
     try:
-        return recorded_snapshot(DeltaTable(str(path)).history())
+        marks = {recorded_snapshot(DeltaTable(str(root / t)).history()) for t in CURATED_TABLES}
     except TableNotFoundError:
         return None
+    return marks.pop() if len(marks) == 1 else None
 
 
 def curated_is_current(settings: Settings) -> tuple[bool, str]:
@@ -35,6 +39,8 @@ def curated_is_current(settings: Settings) -> tuple[bool, str]:
     if current is None:
         return True, "raw.events has no snapshot yet"
     absorbed = absorbed_snapshot(settings)
+    if absorbed is None:
+        return False, "the curated tables do not share one raw snapshot (first run, or one stopped)"
     snapshot: Snapshot | None = current
     new = 0
     while snapshot is not None and snapshot.snapshot_id != absorbed:

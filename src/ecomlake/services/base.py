@@ -67,6 +67,10 @@ class Service(ABC):
     def env(self) -> dict[str, str] | None:
         return None
 
+    def cwd(self) -> Path | None:
+        """The working directory (None: the caller's)."""
+        return None
+
     def parts(self) -> list[Service]:
         """Processes this service starts and stops with itself (shown by `ecomlake status`)."""
         return []
@@ -112,7 +116,7 @@ class Service(ABC):
                     f"or choose another port in ecomlake.toml / ECOMLAKE_* settings"
                 )
         self.prepare()
-        proc = spawn(self.command(), self.log_file, env=self.env())
+        proc = spawn(self.command(), self.log_file, env=self.env(), cwd=self.cwd())
         pid = proc.pid
         marker = pin_marker(pid, self.marker)
         PidRecord(pid, self.ports, time.time(), marker).save(self.pid_file)

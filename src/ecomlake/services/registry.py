@@ -14,6 +14,7 @@ from ecomlake.services.dashboard import DashboardService
 from ecomlake.services.flink import FlinkJobManager
 from ecomlake.services.kafka import KafkaService
 from ecomlake.services.prometheus import PrometheusService
+from ecomlake.services.spark import SparkMaster
 
 CORE: tuple[type[Service], ...] = (KafkaService,)
 OPTIONAL: dict[str, type[Service]] = {
@@ -21,6 +22,7 @@ OPTIONAL: dict[str, type[Service]] = {
     AirflowApiServer.name: AirflowApiServer,
     DashboardService.name: DashboardService,
     PrometheusService.name: PrometheusService,
+    SparkMaster.name: SparkMaster,
 }
 
 
