@@ -121,6 +121,8 @@ def dbt_group(group_id: str = "dbt") -> DbtTaskGroup:
             env_vars={
                 "ECOMLAKE_WAREHOUSE": str(warehouse_path(settings())),
                 "DBT_LOG_PATH": str(logs),
+                # dbt runs in this process: it must close the warehouse for the next task.
+                "ECOMLAKE_DUCKDB_KEEP_OPEN": "False",
             },
         ),
         profile_config=ProfileConfig(
