@@ -15,7 +15,9 @@ from pyspark.sql import DataFrame, SparkSession
 
 from ecomlake.batch.schema import raw_events_ddl
 from ecomlake.batch.transforms import EVENT_COLUMNS, currency_rates
+from ecomlake.config import load_settings
 from ecomlake.contracts.columns import EVENT_COLUMNS as RAW_COLUMNS
+from ecomlake.core.spark import server_conf
 
 T0 = datetime(2026, 3, 1, 12, 0, 0)
 
@@ -24,11 +26,16 @@ T0 = datetime(2026, 3, 1, 12, 0, 0)
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder
+    # The connector jars and extensions of the jobs' own sessions (Delta for tests/spark/
+    # test_delta.py), on one core.
+    for key, value in server_conf(load_settings(), "local[1]").items():
+        builder = builder.config(key, value)
     builder = (
-        SparkSession.builder.master("local[1]")
-        .config("spark.sql.shuffle.partitions", "1")
+        builder.config("spark.sql.shuffle.partitions", "1")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "1g")
     )
     # The JVM's working directory: Spark 4.0 leaves ./artifacts/ there.
     with contextlib.chdir(tmp_path_factory.mktemp("spark-cwd")):

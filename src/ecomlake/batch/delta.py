@@ -21,13 +21,20 @@ class CuratedTable:
     name: str
     keys: tuple[str, ...]
     partition: str | None  # a date column
+    # A key's partition never changes (an event's date, a session's start): a MERGE then
+    # reads and rewrites only the partitions its rows fall in.
+    fixed_partition: bool = False
 
     def path(self, root: Path) -> str:
         return str(root / self.name)
 
 
-EVENTS = CuratedTable("events", ("event_id",), "event_date")
-SESSIONS = CuratedTable("sessions", ("session_id",), "session_date")
+# An event keeps the date of its first copy ingested; a session id is a hash of its person
+# and start, whose date is the partition.
+EVENTS = CuratedTable("events", ("event_id",), "event_date", fixed_partition=True)
+SESSIONS = CuratedTable("sessions", ("session_id",), "session_date", fixed_partition=True)
+# An order's date is its earliest order event's, which a late copy could move: no bound (and
+# a late event can move a person's first-seen day earlier).
 ORDERS = CuratedTable("orders", ("order_id",), "order_date")
 ORDER_ITEMS = CuratedTable("order_items", ("order_id", "line_number"), "order_date")
 CUSTOMERS = CuratedTable("customers", ("person_id",), "first_seen_date")
@@ -85,32 +92,63 @@ def upsert(
     the ETL's mark even when nothing changed."""
     path = table.path(root)
     before = version(spark, path)
+    prune = table.partition if table.fixed_partition else None
     source = rows.withColumn("_delete", F.lit(False))
     if stale is not None:
-        gone = stale.select(*table.keys)
+        kept = (*table.keys, prune) if prune and prune in stale.columns else table.keys
+        gone = stale.select(*kept)
         for column in rows.columns:
-            if column not in table.keys:
+            if column not in kept:
                 gone = gone.withColumn(column, F.lit(None).cast(rows.schema[column].dataType))
         source = source.unionByName(gone.select(*rows.columns).withColumn("_delete", F.lit(True)))
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in table.keys)
-    columns = ", ".join(f"`{c}`" for c in rows.columns)
-    values = ", ".join(f"s.`{c}`" for c in rows.columns)
-    assign = ", ".join(f"t.`{c}` = s.`{c}`" for c in rows.columns)
-    changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in rows.columns if c not in table.keys)
+    source = source.persist()
+    try:
+        on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in table.keys)
+        days = []
+        if prune:
+            days = sorted({r[0] for r in source.select(prune).distinct().collect()} - {None})
+            # A literal bound on the target: Delta reads only these partitions' files.
+            literals = ", ".join(f"DATE'{d}'" for d in days)
+            on += f" AND t.`{prune}` IN ({literals})"
+        if days or not prune:  # no rows at all: no MERGE (the mark is recorded below)
+            _merge(spark, path, table.name, source, on, rows.columns, table.keys)
+    finally:
+        source.unpersist()
+    if version(spark, path) == before:  # nothing to change: still record the mark
+        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('ecomlake.etl'='{metadata}')")
+
+
+def _merge(
+    spark: SparkSession,
+    path: str,
+    name: str,
+    source: DataFrame,
+    on: str,
+    columns: list[str],
+    keys: tuple[str, ...],
+) -> None:
+    names = ", ".join(f"`{c}`" for c in columns)
+    values = ", ".join(f"s.`{c}`" for c in columns)
+    assign = ", ".join(f"t.`{c}` = s.`{c}`" for c in columns)
+    changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in columns if c not in keys)
     # MERGE in SQL over a temporary view (one name per table: a job merges one at a time).
-    view = f"ecomlake_merge_{table.name}"
+    view = f"ecomlake_merge_{name}"
     source.createOrReplaceTempView(view)
     try:
         spark.sql(
             f"MERGE INTO delta.`{path}` t USING {view} s ON {on} "
             "WHEN MATCHED AND s._delete THEN DELETE "
             f"WHEN MATCHED AND NOT s._delete AND ({changed}) THEN UPDATE SET {assign} "
-            f"WHEN NOT MATCHED AND NOT s._delete THEN INSERT ({columns}) VALUES ({values})"
+            f"WHEN NOT MATCHED AND NOT s._delete THEN INSERT ({names}) VALUES ({values})"
         ).collect()
     finally:
         spark.catalog.dropTempView(view)
-    if version(spark, path) == before:  # nothing to change: still record the mark
-        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('ecomlake.etl'='{metadata}')")
+
+
+def changed_rows(new: DataFrame, old: DataFrame) -> DataFrame:
+    """The rows of `new` not already in `old` as they are: only they need a MERGE, and a file
+    whose rows all stay the same is then not rewritten."""
+    return new.subtract(old.select(*new.columns))
 
 
 def read(spark: SparkSession, root: Path, table: CuratedTable) -> DataFrame:

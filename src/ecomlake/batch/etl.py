@@ -29,6 +29,7 @@ from ecomlake.batch.delta import (
     ORDERS,
     SESSIONS,
     CuratedTable,
+    changed_rows,
 )
 from ecomlake.batch.transforms import (
     BASE_COLUMNS,
@@ -255,13 +256,15 @@ class Etl:
         )
         self._upsert(EVENTS, changed, metadata)
 
+        # The other tables: only rows that are new or differ from what the table holds, so
+        # a file whose rows all stay the same is not rewritten.
         everyone = old_persons.unionByName(persons).distinct()
         sessions = build_sessions(work)
         old_sessions = delta.read(spark, self.root, SESSIONS).join(
             F.broadcast(everyone), "person_id", "left_semi"
         )
         stale = old_sessions.join(sessions, "session_id", "left_anti")
-        self._upsert(SESSIONS, sessions, metadata, stale)
+        self._upsert(SESSIONS, changed_rows(sessions, old_sessions), metadata, stale)
 
         # Orders of the affected people, and orders that got a new refund.
         order_ids = (
@@ -276,12 +279,20 @@ class Etl:
             .persist(keep)
         )
         orders = build_orders(order_events)
-        self._upsert(ORDERS, orders, metadata)
-        self._upsert(ORDER_ITEMS, build_order_items(order_events, self.rates), metadata)
+
+        def held(table: CuratedTable, by: DataFrame, key: str) -> DataFrame:
+            return delta.read(spark, self.root, table).join(F.broadcast(by), key, "left_semi")
+
+        self._upsert(ORDERS, changed_rows(orders, held(ORDERS, order_ids, "order_id")), metadata)
+        items = build_order_items(order_events, self.rates)
+        self._upsert(
+            ORDER_ITEMS, changed_rows(items, held(ORDER_ITEMS, order_ids, "order_id")), metadata
+        )
 
         customers = build_customers(work, orders.join(persons, "person_id", "left_semi"))
         stale_people = old_persons.join(customers, "person_id", "left_anti")
-        self._upsert(CUSTOMERS, customers, metadata, stale_people)
+        old_customers = held(CUSTOMERS, everyone, "person_id")
+        self._upsert(CUSTOMERS, changed_rows(customers, old_customers), metadata, stale_people)
         self._upsert(CURRENCY_RATES, self.rates, metadata)
         for frame in (new, links, persons, devices, old_persons, work, order_events):
             frame.unpersist()
