@@ -17,17 +17,20 @@ from bench.stream.run import tree_rss_mb
 
 
 class PeakRss:
-    """Samples the resident memory of `job` and its descendants every 0.5 s until it exits."""
+    """Samples the resident memory of `job` and its descendants every 0.5 s until it exits;
+    with `also`, plus those processes' trees (a warm server the job runs on)."""
 
-    def __init__(self, job: subprocess.Popen[str]):
+    def __init__(self, job: subprocess.Popen[str], also: tuple[int, ...] = ()):
         self.job = job
+        self.also = also
         self.peak_mb = 0.0
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
         while self.job.poll() is None:
-            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.job.pid))
+            now = tree_rss_mb(self.job.pid) + sum(tree_rss_mb(pid) for pid in self.also)
+            self.peak_mb = max(self.peak_mb, now)
             time.sleep(0.5)
 
     def wait(self) -> int:

@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.etl.load import WINDOW_END, load
-from bench.etl.run import timed_job
+from bench.etl.run import spark_mode, timed_job
 from bench.runs import PeakRss, run_sizes
 from ecomlake.config import REPO_ROOT, load_settings
 from ecomlake.core.jobs import parse, start_job
@@ -75,7 +75,8 @@ def bench_size(size: int) -> dict[str, Any]:
         catalog = open_catalog(load_settings(data_dir=data))
         with console.status(f"loading {size:,} events into raw.events, then the ETL..."):
             load(catalog, data, size, WINDOW_END, seed=1)
-            etl = timed_job(data, "--full-refresh")
+            with spark_mode(data, "local") as mode:
+                etl = timed_job(data, mode, "--full-refresh")
         console.print(f"{size:,} events: curated tables {etl['curated_rows']}")
         out: dict[str, Any] = {"events": size, "curated_rows": etl["curated_rows"]}
         for target in TARGETS:

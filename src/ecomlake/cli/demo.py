@@ -167,6 +167,7 @@ NEXT_STEPS = [
     "ecomlake up --with airflow  (Airflow UI on http://127.0.0.1:8080)",
     "ecomlake up --with prometheus  (alerts on http://127.0.0.1:9090/alerts)",
     "ecomlake up --with flink  (Flink UI on http://127.0.0.1:8081)",
+    "ecomlake up --with spark  (a warm Spark for etl and maintenance, UI on http://127.0.0.1:8090)",
     "ecomlake transform --target spark",
     "ecomlake generate, then ecomlake stream (it resumes where it stopped)",
     "ecomlake down",

@@ -1,5 +1,18 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy=(
+        'insert_overwrite' if target.type in ('spark', 'databricks') else 'delete+insert'
+    ),
+    unique_key='session_date',
+    partition_by=['session_date'],
+    on_schema_change='fail',
+) }}
+
+-- Incremental by day: a run rebuilds the sessions of the last `lookback_days` before the
+-- newest day already built (late events re-sessionize those days); older days stay.
 with sessions as (
     select * from {{ ref('stg_curated__sessions') }}
+    where {{ ecomlake.lookback_filter('session_date', 'session_date') }}
 ),
 
 funnel as (
