@@ -127,6 +127,14 @@ class SparkMaster(_SparkProcess):
             f"Spark Connect sc://{LOOPBACK}:{b.connect_port}"
         )
 
+    def start(self) -> str:
+        rec = self.record()
+        if rec is None:
+            return super().start()
+        # The master runs: bring back a worker or Connect server that died (kill -9, OOM).
+        parts = "; ".join(part.start() for part in self.parts())
+        return f"{self.name} is already running (pid {rec.pid}); {parts}"
+
     def stop(self) -> str:
         connect = SparkConnectServer(self.settings).stop()
         worker = SparkWorker(self.settings).stop()
