@@ -103,11 +103,12 @@ def live_truth(data: Path) -> dict[tuple[Any, str], dict[str, Any]]:
 
 @pytest.mark.timeout(1200)
 def test_kill_9_twice_maintain_then_exact(
-    kafka: KafkaService, kafka_settings: Settings, tmp_path: Path
+    kafka: KafkaService, kafka_settings: Settings, warm_spark: str, tmp_path: Path
 ) -> None:
     topic = "it.crash"
     data = tmp_path / "data"
-    env = stream_env(kafka_settings, data, topic)
+    # Maintenance opens its Spark session on the shared warm Spark.
+    env = stream_env(kafka_settings, data, topic) | {"ECOMLAKE_BATCH__CONNECT": warm_spark}
     log = tmp_path / "stream.log"
     manifest_path = tmp_path / "manifest.json"
     # Real-time events (one producer, no late sessions: every event reaches the live windows),
