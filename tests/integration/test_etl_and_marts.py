@@ -5,7 +5,8 @@ Delta) and dbt (curated -> marts), one story on one lake, each step building on 
    curated.orders per day equals the manifest's orders and gross revenue to the cent, refunds
    too, DAU exactly, no full IP address; `ecomlake transform`: fct_daily_revenue per day
    equals the manifest (orders, gross and net revenue to the cent), DAU exactly;
-2. a second ETL run changes nothing (no new Delta version);
+2. a second ETL run changes nothing (no new Delta version, decided without a Spark job); a
+   full refresh on the warm Spark gives the lake the first (local, cold) run gave;
 3. late events (dated the day before everything) arrive through the stream: the incremental
    ETL merges them into the earlier partitions and equals a full refresh; the incremental dbt
    run reconciles with both manifests (on a day two runs cover, DAU is bounded by them and
@@ -191,16 +192,16 @@ def test_etl_and_marts_reconcile_merge_recover_roll_back_and_maintain(
     topic = "it.batch"
     first = produce(kafka_settings, topic, events=20_000, days=2.0, workers=2).manifest
     data = tmp_path / "data"
-    # The Spark jobs run on the warm Spark (one Connect server for the story), except one
-    # full refresh in the job's own local application: both must give the same lake.
+    # The first run starts its own local application (a cold start); every later Spark job
+    # runs on the warm Spark (one Connect server for the story): both give the same lake.
     env = stream_env(kafka_settings, data, topic) | {"ECOMLAKE_BATCH__CONNECT": warm_spark}
     cold = env | {"ECOMLAKE_BATCH__WARM": "false"}
     stream_until_idle(env, topic)
 
     # 1. A full first run, reconciled with the generator's ground truth; then dbt on it.
-    out = etl(env)
+    out = etl(cold)
     assert "full run" in out
-    assert f"a session on the warm server at {warm_spark}" in job_log(data)
+    assert "starting a local[*] application" in job_log(data)
     check_orders(data, first)
     dau = query(
         data,
@@ -225,6 +226,10 @@ def test_etl_and_marts_reconcile_merge_recover_roll_back_and_maintain(
     assert "already include" in etl(env)
     assert delta_versions(data) == versions
     assert job_log(data) == full_run_log  # decided from the tables' metadata: no Spark job
+    local_lake = fingerprints(data)
+    etl(env, "--full-refresh")  # on the warm Spark: the same lake as the local run
+    assert f"a session on the warm server at {warm_spark}" in job_log(data)
+    assert fingerprints(data) == local_lake
     v0_orders = query(data, "SELECT count(*) AS n FROM curated.orders")[0]["n"]
 
     # 3. Late events: a day earlier than everything so far, through the stream.
@@ -239,8 +244,7 @@ def test_etl_and_marts_reconcile_merge_recover_roll_back_and_maintain(
     partitions = {p.name for p in (data / "lake" / "curated" / "orders").glob("order_date=*")}
     assert {f"order_date={d}" for d in late_days if late["by_day"][d]["orders"]} <= partitions
     incremental = fingerprints(data)
-    etl(cold, "--full-refresh")  # a cold start, in local mode: the same lake
-    assert "starting a local[*] application" in job_log(data)
+    etl(env, "--full-refresh")
     assert fingerprints(data) == incremental
     run_cli(env, "transform")
     check_reconciled(data, first, late)
