@@ -44,6 +44,20 @@ def runtime_python(runtime: str) -> Path:
     return REPO_ROOT / ".venvs" / runtime / "bin" / "python"
 
 
+def runtime_package(runtime: str, package: str) -> Path:
+    """A package's folder (PyFlink's or PySpark's bundled distribution): this environment's
+    when it has the package, else the one in `.venvs/<runtime>`."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is not None and spec.origin is not None:
+        return Path(spec.origin).parent
+    found = sorted((REPO_ROOT / ".venvs" / runtime).glob(f"lib/python3*/site-packages/{package}"))
+    if not found:
+        raise EcomlakeError(f"the {runtime} environment is missing: run `make setup`")
+    return found[-1]
+
+
 class KafkaSettings(BaseModel):
     """The local single-node Kafka broker (KRaft, combined broker + controller)."""
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ecomlake.config import REPO_ROOT, Settings
+from ecomlake.config import Settings, runtime_package
 from ecomlake.core.process import PidRecord, port_open, process_alive
 from ecomlake.errors import EcomlakeError
 
@@ -81,16 +81,7 @@ def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
 
 def pyspark_home() -> Path:
     """PySpark's bundled distribution (bin/, jars/): this environment's, else the spark one's."""
-    try:
-        import pyspark
-
-        return Path(pyspark.__file__).parent
-    except ImportError:
-        pass
-    found = sorted((REPO_ROOT / ".venvs" / "spark").glob("lib/python3*/site-packages/pyspark"))
-    if not found:
-        raise EcomlakeError("the spark environment is missing: run `make setup`")
-    return found[-1]
+    return runtime_package("spark", "pyspark")
 
 
 CONNECT_RECORD = "spark-connect.json"  # the pid record `ecomlake up --with spark` writes

@@ -14,9 +14,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ecomlake.config import REPO_ROOT, Settings
+from ecomlake.config import Settings, runtime_package
 from ecomlake.core.jvm import require_jars, require_java
-from ecomlake.errors import EcomlakeError
 from ecomlake.stream.sql import LAKE_CATALOG
 
 if TYPE_CHECKING:
@@ -67,16 +66,7 @@ logger.quiet7.level = ERROR
 
 def pyflink_dist() -> Path:
     """PyFlink's bundled distribution: this environment's, else the flink environment's."""
-    try:
-        import pyflink
-
-        return Path(pyflink.__file__).parent
-    except ImportError:
-        pass
-    found = sorted((REPO_ROOT / ".venvs" / "flink").glob("lib/python3*/site-packages/pyflink"))
-    if not found:
-        raise EcomlakeError("the flink environment is missing: run `make setup`")
-    return found[-1]
+    return runtime_package("flink", "pyflink")
 
 
 def assemble_flink_home(
