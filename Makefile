@@ -19,6 +19,9 @@ MVN_ARGS_flink := -DexcludeArtifactIds=slf4j-api,commons-logging
 # PySpark ships Spark, Scala, Hadoop client and logging: only the connectors are fetched.
 MVN_ARGS_spark := -DexcludeArtifactIds=hadoop-client-api,hadoop-client-runtime,scala-library,scala-parallel-collections_2.13,slf4j-api,jsr305,lz4-java,snappy-java,spark-tags_2.13,antlr4-runtime
 PYTEST_ARGS ?=
+# Unit tests start no engine and share no port: two workers halve their time on two cores.
+# Integration tests share one broker and one warm Spark, so they run in one process.
+UNIT_WORKERS ?= -n 2
 
 .PHONY: help setup demo test test-unit test-integration lint fmt bench up down status clean distclean
 
@@ -89,12 +92,13 @@ AIRFLOW_PYTEST := .venvs/airflow/bin/python -m pytest -p no:cacheprovider tests/
 test: setup lint ## Lint, then run the whole test suite (unit + integration against real engines)
 	$(SPARK_PYTEST) $(PYTEST_ARGS)
 	$(AIRFLOW_PYTEST) $(PYTEST_ARGS)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m unit $(UNIT_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -m integration $(PYTEST_ARGS)
 
 test-unit: setup ## Unit tests only
 	$(SPARK_PYTEST) $(PYTEST_ARGS)
 	$(AIRFLOW_PYTEST) $(PYTEST_ARGS)
-	$(BIN)/pytest -m unit $(PYTEST_ARGS)
+	$(BIN)/pytest -m unit $(UNIT_WORKERS) $(PYTEST_ARGS)
 
 test-integration: setup ## Integration tests only (start their own Kafka broker)
 	$(BIN)/pytest -m integration $(PYTEST_ARGS)
