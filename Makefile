@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOT))
 VENV := .venv
 BIN := $(VENV)/bin
 JARS := jvm/lib
-JVM_RUNTIMES := kafka flink spark jmx
+JVM_RUNTIMES := kafka flink spark jmx s3
 PY_RUNTIMES := flink spark dbt airflow
 # PyFlink brings its own logging backend: keep the connectors' slf4j API out of its classpath.
 MVN_ARGS_flink := -DexcludeArtifactIds=slf4j-api,commons-logging

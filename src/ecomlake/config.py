@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -78,13 +78,31 @@ class KafkaSettings(BaseModel):
         return f"{self.host}:{self.port}"
 
 
+WAREHOUSE_SCHEMES = ("file", "s3", "gs", "abfss")
+
+
 class LakeSettings(BaseModel):
     """The Iceberg catalog (JDBC: SQLite by default, PostgreSQL by URI) and its warehouse."""
 
     model_config = ConfigDict(extra="forbid")
 
     catalog: str | None = None  # JDBC URI; default: SQLite in the data folder
-    warehouse: str | None = None  # URI; default: the data folder's lake/warehouse
+    # URI; default: the data folder's lake/warehouse. s3://BUCKET/PREFIX puts every table on
+    # the object store of the `s3` settings (gs:// and abfss:// are documented, not tested).
+    warehouse: str | None = None
+
+    @field_validator("warehouse")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in WAREHOUSE_SCHEMES:
+            known = ", ".join(f"{s}://" for s in WAREHOUSE_SCHEMES)
+            raise ValueError(f"lake.warehouse must start with one of {known}")
+        if scheme != "file" and not value.split("://", 1)[1].split("/", 1)[0]:
+            raise ValueError(f"lake.warehouse {value!r} names no bucket")
+        return value.rstrip("/")
 
     def catalog_uri(self, data_dir: Path) -> str:
         return self.catalog or f"jdbc:sqlite:{data_dir / 'lake' / 'catalog.db'}"
@@ -95,6 +113,26 @@ class LakeSettings(BaseModel):
     def curated_dir(self, data_dir: Path) -> Path:
         """Where the batch layer's Delta tables live: one folder per table."""
         return data_dir / "lake" / "curated"
+
+
+class S3Settings(BaseModel):
+    """An S3-compatible object store: the local server of `ecomlake up --with s3` by default,
+    or any S3 endpoint. Credentials come from the environment (ECOMLAKE_S3__ACCESS_KEY_ID,
+    ECOMLAKE_S3__SECRET_ACCESS_KEY); without them, the local server's own (written by it under
+    the data folder, mode 0600). They are never logged nor passed on in `as_env`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bucket: str = Field("ecomlake", pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    port: int = Field(8333, ge=1, le=65535)  # the local server's
+    endpoint: str | None = Field(None, pattern=r"^https?://[^/\s]+/?$")  # default: local server
+    region: str = "us-east-1"
+    path_style: bool = True  # http://host/bucket/key: what local servers and MinIO-likes need
+    access_key_id: SecretStr | None = None
+    secret_access_key: SecretStr | None = None
+
+    def endpoint_url(self) -> str:
+        return (self.endpoint or f"http://127.0.0.1:{self.port}").rstrip("/")
 
 
 class StreamSettings(BaseModel):
@@ -218,6 +256,7 @@ class Settings(BaseSettings):
     java: str = "java"
     kafka: KafkaSettings = KafkaSettings()
     lake: LakeSettings = LakeSettings()
+    s3: S3Settings = S3Settings()
     stream: StreamSettings = StreamSettings()
     batch: BatchSettings = BatchSettings()
     orchestrate: OrchestrateSettings = OrchestrateSettings()
@@ -269,7 +308,7 @@ class Settings(BaseSettings):
         """These settings as ECOMLAKE_* variables: a child `ecomlake` process started with
         them sees exactly these settings (environment variables win over ecomlake.toml)."""
         env: dict[str, str] = {}
-        for name, value in self.model_dump(mode="json").items():
+        for name, value in self.model_dump(mode="json", exclude=SECRETS).items():
             items = value.items() if isinstance(value, dict) else [(None, value)]
             for field, item in items:
                 if item is None:
@@ -278,6 +317,10 @@ class Settings(BaseSettings):
                 text = item if isinstance(item, str) else json.dumps(item)
                 env[key.upper()] = text
         return env
+
+
+# Settings `as_env` leaves out: a child gets them from the environment they came from.
+SECRETS: dict[str, set[str]] = {"s3": {"access_key_id", "secret_access_key"}}
 
 
 def config_file() -> Path | None:

@@ -15,6 +15,7 @@ from ecomlake.core.topics import ensure_topics
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.generator.run import Result, Target, generate
 from ecomlake.services.kafka import KafkaService
+from ecomlake.services.s3 import S3Service
 from ecomlake.services.spark import SparkMaster
 
 # A fixed window end keeps every integration stream the same from run to run.
@@ -65,6 +66,27 @@ def warm_spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     service = SparkMaster(settings)
     service.start()
     yield f"sc://127.0.0.1:{ports['connect_port']}"
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The local S3 server of `ecomlake up --with s3` on a free port, with credentials given
+    as a user would give them: the environment a test's jobs need to reach it (the bucket
+    `ecomlake` exists; each test puts its warehouse under its own prefix)."""
+    env = {
+        "ECOMLAKE_S3__PORT": str(free_port()),
+        "ECOMLAKE_S3__ACCESS_KEY_ID": "it-key",
+        "ECOMLAKE_S3__SECRET_ACCESS_KEY": "it-secret-0123456789",
+    }
+    settings = load_settings(
+        data_dir=tmp_path_factory.mktemp("s3-server"),
+        s3={"port": int(env["ECOMLAKE_S3__PORT"]), "access_key_id": "it-key",
+            "secret_access_key": env["ECOMLAKE_S3__SECRET_ACCESS_KEY"]},
+    )  # fmt: skip
+    service = S3Service(settings)
+    service.start()
+    yield env
     service.stop()
 
 

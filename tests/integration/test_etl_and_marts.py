@@ -197,6 +197,9 @@ def test_etl_and_marts_reconcile_merge_recover_roll_back_and_maintain(
     env = stream_env(kafka_settings, data, topic) | {"ECOMLAKE_BATCH__CONNECT": warm_spark}
     cold = env | {"ECOMLAKE_BATCH__WARM": "false"}
     stream_until_idle(env, topic)
+    # The stream wrote through its own local file system (no forked chmod per file):
+    # Hadoop's default one leaves a .crc file beside each file it writes.
+    assert not list((data / "lake").rglob("*.crc"))
 
     # 1. A full first run, reconciled with the generator's ground truth; then dbt on it.
     out = etl(cold)

@@ -1,14 +1,20 @@
-"""The stream job against the real broker and a real Iceberg lake, reconciled with the
+"""The stream job against the real broker and a real Iceberg lake on object storage (the
+local S3 server of `ecomlake up --with s3`, through Iceberg's S3FileIO), reconciled with the
 generator's manifest: every valid event once, every malformed message rejected with its reason
-(in the table and on the DLQ topic), nothing else, and a restart changes nothing."""
+(in the table and on the DLQ topic), nothing else, and a restart changes nothing. The data
+folder keeps no table file: they are all in the bucket. (The other stream tests write to a
+local disk.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import orjson
+import pytest
+from pyarrow import fs
 
-from ecomlake.config import Settings
+from ecomlake.config import Settings, load_settings
+from ecomlake.core.storage import s3_filesystem
 from ecomlake.services.kafka import KafkaService
 from tests.integration.conftest import produce
 from tests.integration.kafka_read import read_topic
@@ -16,7 +22,11 @@ from tests.integration.stream_helpers import counts, expected_counts, query, run
 
 
 def test_stream_reconciles_with_the_manifest(
-    kafka: KafkaService, kafka_settings: Settings, tmp_path: Path
+    kafka: KafkaService,
+    kafka_settings: Settings,
+    s3_store: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     topic = "it.stream"
     manifest = produce(
@@ -24,14 +34,19 @@ def test_stream_reconciles_with_the_manifest(
     ).manifest
     assert manifest["duplicate_events"] > 0 and manifest["invalid_events"] > 0
     data = tmp_path / "data"
-    env = stream_env(kafka_settings, data, topic)
+    on_s3 = s3_store | {"ECOMLAKE_LAKE__WAREHOUSE": "s3://ecomlake/it-stream"}
+    for key, value in on_s3.items():  # this process's readers (`query`) too
+        monkeypatch.setenv(key, value)
+    env = stream_env(kafka_settings, data, topic) | on_s3
 
     run_cli(env, "stream", "--topic", topic, "--stop-after-idle", "3")
     first = counts(data)
     assert first == expected_counts(manifest)
-    # The lake was written through the job's own local file system (no forked chmod per
-    # file): Hadoop's default one leaves a .crc file beside each file it writes.
-    assert not list((data / "lake").rglob("*.crc"))
+    # Every table file is in the bucket; the data folder holds the catalog only.
+    assert not [p for p in (data / "lake").rglob("*") if p.is_file() and p.name != "catalog.db"]
+    store = s3_filesystem(load_settings(data_dir=data))
+    stored = store.get_file_info(fs.FileSelector("ecomlake/it-stream", recursive=True))
+    assert sum(f.path.endswith(".parquet") for f in stored) >= 2  # events and rejected
     # The dead letters on Kafka are the rejected table, message for message.
     dlq = [orjson.loads(value) for _, value in read_topic(env_bootstrap(env), f"{topic}.dlq")]
     table = query(data, "SELECT kafka_partition, kafka_offset, reason FROM raw.events_rejected")

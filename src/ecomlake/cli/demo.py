@@ -23,6 +23,7 @@ from ecomlake.cli.orchestrate import run as orchestrate_run
 from ecomlake.cli.report import html_report
 from ecomlake.cli.stream import stream
 from ecomlake.config import Settings
+from ecomlake.core.storage import require_local_lake
 from ecomlake.core.stream_job import stop_stream_job
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.options import GeneratorOptions
@@ -89,6 +90,7 @@ def demo(
     reconciling every layer with the generator's truth (also written as HTML)."""
     started = time.monotonic()
     cfg = settings()
+    require_local_lake(cfg, "demo")
     if fresh:
         _fresh_start(cfg)
     console.rule("[bold]1. Kafka")

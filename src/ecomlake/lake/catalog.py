@@ -11,6 +11,7 @@ from pathlib import Path
 from pyiceberg.catalog.sql import SqlCatalog
 
 from ecomlake.config import Settings
+from ecomlake.core.storage import pyiceberg_properties
 from ecomlake.errors import EcomlakeError
 
 CATALOG_NAME = "lake"
@@ -36,4 +37,5 @@ def open_catalog(settings: Settings) -> SqlCatalog:
         CATALOG_NAME,
         uri=sqlalchemy_uri(uri),
         warehouse=lake.warehouse_uri(settings.data_dir),
+        **pyiceberg_properties(settings),  # on an s3:// warehouse: endpoint, credentials
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ecomlake.core.jvm import require_jars, require_java
+from ecomlake.core.storage import aws_env
 from ecomlake.services.base import Service
 from ecomlake.stream.runtime import assemble_flink_home, pyflink_dist
 
@@ -91,7 +92,7 @@ class _FlinkProcess(Service):
             "FLINK_LIB_DIR": str(home / "lib"),
             "FLINK_CONF_DIR": str(self.home / "conf"),
             "FLINK_LOG_DIR": str(self.settings.logs_dir),
-        }
+        } | aws_env(self.settings)  # an s3:// warehouse: the TaskManager's sink writes there
 
     def command(self) -> list[str]:
         # start-foreground execs the JVM, so the recorded pid is the JVM's; the conf path in

@@ -14,6 +14,7 @@ from ecomlake.services.dashboard import DashboardService
 from ecomlake.services.flink import FlinkJobManager
 from ecomlake.services.kafka import KafkaService
 from ecomlake.services.prometheus import PrometheusService
+from ecomlake.services.s3 import S3Service
 from ecomlake.services.spark import SparkMaster
 
 CORE: tuple[type[Service], ...] = (KafkaService,)
@@ -23,6 +24,7 @@ OPTIONAL: dict[str, type[Service]] = {
     DashboardService.name: DashboardService,
     PrometheusService.name: PrometheusService,
     SparkMaster.name: SparkMaster,
+    S3Service.name: S3Service,
 }
 
 

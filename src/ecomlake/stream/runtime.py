@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ecomlake.config import Settings, runtime_package
 from ecomlake.core.jvm import require_jars, require_java
+from ecomlake.core.storage import aws_env, iceberg_java_properties
 from ecomlake.stream.sql import LAKE_CATALOG
 
 if TYPE_CHECKING:
@@ -121,12 +122,14 @@ def hadoop_conf_dir(settings: Settings) -> Path:
 def lake_catalog_ddl(settings: Settings) -> str:
     """The Iceberg catalog in Flink SQL: the JDBC catalog over the local warehouse."""
     lake = settings.lake
+    store = "".join(f"'{k}'='{v}'," for k, v in iceberg_java_properties(settings).items())
     return (
         f"CREATE CATALOG {LAKE_CATALOG} WITH ("
         "'type'='iceberg',"
         "'catalog-impl'='org.apache.iceberg.jdbc.JdbcCatalog',"
         f"'uri'='{lake.catalog_uri(settings.data_dir)}',"
         f"'warehouse'='{lake.warehouse_uri(settings.data_dir)}',"
+        f"{store}"
         "'jdbc.schema-version'='V1')"
     )
 
@@ -141,6 +144,7 @@ def table_environment(
     os.environ["LOG4J_PROPERTIES"] = str(home / "log4j-cli.properties")
     os.environ["HADOOP_CONF_DIR"] = str(hadoop_conf_dir(settings))
     os.environ["JVM_ARGS"] = f"-Xmx{settings.stream.heap}"  # PyFlink's gateway JVM reads it
+    os.environ.update(aws_env(settings))  # an s3:// warehouse: the SDK's credential chain
     from pyflink.common import Configuration
     from pyflink.table import EnvironmentSettings, TableEnvironment
 

@@ -1,0 +1,186 @@
+"""Where the lake lives, said once for every client: a local folder, or an object store.
+
+`lake.warehouse` decides: a file:// URI (the default, under the data folder) or
+s3://BUCKET/PREFIX on the store of the `s3` settings. Each engine reaches an S3 warehouse
+through its own client, and each needs the same four facts (endpoint, region, path-style
+addressing, credentials) spelled its own way; this module is the one place that spells them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ecomlake.config import Settings
+from ecomlake.errors import EcomlakeError
+
+if TYPE_CHECKING:
+    from pyarrow.fs import S3FileSystem
+
+LOCAL_CREDENTIALS = "credentials.json"  # under <data>/s3: the local server's own, mode 0600
+CREDENTIAL_SETTINGS = "ECOMLAKE_S3__ACCESS_KEY_ID and ECOMLAKE_S3__SECRET_ACCESS_KEY"
+
+
+@dataclass(frozen=True)
+class S3Access:
+    """What a client needs to reach the S3 store. `repr` hides the secret (logs)."""
+
+    endpoint: str
+    region: str
+    path_style: bool
+    key_id: str
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"S3Access(endpoint={self.endpoint!r}, region={self.region!r}, key_id=...)"
+
+    @property
+    def insecure(self) -> bool:
+        return self.endpoint.startswith("http://")
+
+
+def warehouse_scheme(settings: Settings) -> str:
+    return settings.lake.warehouse_uri(settings.data_dir).split("://", 1)[0]
+
+
+def on_object_store(settings: Settings) -> bool:
+    return warehouse_scheme(settings) != "file"
+
+
+def warehouse_bucket(settings: Settings) -> str | None:
+    """The bucket an s3:// warehouse names (None on a local disk)."""
+    uri = settings.lake.warehouse_uri(settings.data_dir)
+    return uri.split("://", 1)[1].split("/", 1)[0] if warehouse_scheme(settings) == "s3" else None
+
+
+def local_credentials_file(settings: Settings) -> Path:
+    return settings.data_dir / "s3" / LOCAL_CREDENTIALS
+
+
+def local_credentials(settings: Settings) -> tuple[str, str]:
+    """The local server's credentials: from the settings when given, else generated once and
+    kept under the data folder (so `up --with s3` plus the warehouse setting is enough)."""
+    given = _given_credentials(settings)
+    if given is not None:
+        return given
+    path = local_credentials_file(settings)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump({"key_id": "ecomlake-local", "secret": secrets.token_urlsafe(24)}, out)
+    raw = json.loads(path.read_text())
+    return raw["key_id"], raw["secret"]
+
+
+def _given_credentials(settings: Settings) -> tuple[str, str] | None:
+    s3 = settings.s3
+    if s3.access_key_id is None and s3.secret_access_key is None:
+        return None
+    if s3.access_key_id is None or s3.secret_access_key is None:
+        raise EcomlakeError(f"S3 credentials are half set: set both {CREDENTIAL_SETTINGS}")
+    return s3.access_key_id.get_secret_value(), s3.secret_access_key.get_secret_value()
+
+
+def s3_access(settings: Settings) -> S3Access:
+    """The store's access: the configured credentials, else the local server's own."""
+    s3 = settings.s3
+    creds = _given_credentials(settings)
+    if creds is None:
+        if s3.endpoint is not None or not local_credentials_file(settings).is_file():
+            raise EcomlakeError(
+                f"no S3 credentials for {s3.endpoint_url()}: set {CREDENTIAL_SETTINGS} "
+                "(or start the local server: ecomlake up --with s3)"
+            )
+        creds = local_credentials(settings)
+    return S3Access(s3.endpoint_url(), s3.region, s3.path_style, *creds)
+
+
+def pyiceberg_properties(settings: Settings) -> dict[str, str]:
+    """pyiceberg's FileIO properties (its pyarrow S3 client); empty on a local disk."""
+    if warehouse_scheme(settings) != "s3":
+        return {}
+    a = s3_access(settings)
+    return {
+        "s3.endpoint": a.endpoint,
+        "s3.region": a.region,
+        "s3.access-key-id": a.key_id,
+        "s3.secret-access-key": a.secret,
+        "s3.force-virtual-addressing": str(not a.path_style).lower(),
+    }
+
+
+def delta_storage_options(settings: Settings) -> dict[str, str]:
+    """delta-rs's object_store options. Commits are safe without a lock: delta-rs writes each
+    log entry with a conditional PUT (If-None-Match: *), which S3 and the local server honour."""
+    if warehouse_scheme(settings) != "s3":
+        return {}
+    a = s3_access(settings)
+    return {
+        "AWS_ENDPOINT_URL": a.endpoint,
+        "AWS_REGION": a.region,
+        "AWS_ACCESS_KEY_ID": a.key_id,
+        "AWS_SECRET_ACCESS_KEY": a.secret,
+        "AWS_ALLOW_HTTP": str(a.insecure).lower(),
+        "AWS_VIRTUAL_HOSTED_STYLE_REQUEST": str(not a.path_style).lower(),
+    }
+
+
+def iceberg_java_properties(settings: Settings) -> dict[str, str]:
+    """Iceberg's S3FileIO (iceberg-aws-bundle) for the Flink and Spark catalogs. No secret:
+    catalog options can reach logs and UIs; the JVM's AWS SDK reads them from `aws_env`."""
+    if warehouse_scheme(settings) != "s3":
+        return {}
+    a = s3_access(settings)
+    return {
+        "io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+        "s3.endpoint": a.endpoint,
+        "s3.path-style-access": str(a.path_style).lower(),
+        "client.region": a.region,
+    }
+
+
+def aws_env(settings: Settings) -> dict[str, str]:
+    """Environment variables for a JVM on the store: the AWS SDK's default credential chain."""
+    if warehouse_scheme(settings) != "s3":
+        return {}
+    a = s3_access(settings)
+    return {
+        "AWS_ACCESS_KEY_ID": a.key_id,
+        "AWS_SECRET_ACCESS_KEY": a.secret,
+        "AWS_REGION": a.region,
+    }
+
+
+def s3_filesystem(settings: Settings) -> S3FileSystem:
+    """pyarrow's S3 client on the configured store (it may create buckets)."""
+    from pyarrow import fs  # not every runtime environment imports this module for pyarrow
+
+    a = s3_access(settings)
+    return fs.S3FileSystem(
+        access_key=a.key_id,
+        secret_key=a.secret,
+        endpoint_override=a.endpoint,
+        scheme="http" if a.insecure else "https",
+        region=a.region,
+        force_virtual_addressing=not a.path_style,
+        allow_bucket_creation=True,
+    )
+
+
+# What runs with the lake on object storage so far: the stream job (Flink's S3FileIO), and
+# pyiceberg's readers (`ecomlake query` and `lake tables` over the raw tables, the dashboard's
+# tail). The curated Delta layer (the Spark ETL and maintenance) and what reads it (dbt, the
+# Airflow checks) still need a local disk: they refuse an object-store warehouse plainly
+# rather than fail deep in a JVM.
+def require_local_lake(settings: Settings, command: str) -> None:
+    if on_object_store(settings):
+        raise EcomlakeError(
+            f"`ecomlake {command}` does not run on an object-store warehouse yet "
+            f"(lake.warehouse = {settings.lake.warehouse_uri(settings.data_dir)}): there, the "
+            "stream job, `ecomlake query` and `lake tables` run; see docs/object-storage.md"
+        )
