@@ -7,6 +7,8 @@ local disk.)"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -57,6 +59,16 @@ def test_stream_reconciles_with_the_manifest(
     # A second run resumes from the savepoint: nothing new, nothing twice.
     run_cli(env, "stream", "--topic", topic, "--stop-after-idle", "2")
     assert counts(data) == first
+
+    # A wrong credential is one line naming the settings, not a stack trace.
+    wrong = env | {"ECOMLAKE_S3__SECRET_ACCESS_KEY": "not-the-secret"}
+    refused = subprocess.run([sys.executable, "-m", "ecomlake", "lake", "tables"], env=wrong,
+                             capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "error: the object store refused the credentials: check ECOMLAKE_S3__ACCESS_KEY_ID "
+        "and ECOMLAKE_S3__SECRET_ACCESS_KEY (and s3.endpoint)"
+    )
 
 
 def env_bootstrap(env: dict[str, str]) -> str:

@@ -15,6 +15,7 @@ from ecomlake.core.storage import (
     iceberg_java_properties,
     local_credentials,
     local_credentials_file,
+    object_store_error,
     on_object_store,
     pyiceberg_properties,
     s3_access,
@@ -143,3 +144,15 @@ def test_bad_s3_settings_are_one_line(
     monkeypatch.setenv(f"ECOMLAKE_S3__{field.upper()}", value)
     with pytest.raises(EcomlakeError, match=f"^invalid setting s3.{field}: "):
         load_settings(data_dir=tmp_path)
+
+
+def test_object_store_failures_become_one_line_naming_the_setting() -> None:
+    denied = OSError(
+        "When reading information for key 'lake/raw/events/metadata/1.json' in bucket "
+        "'ecomlake': AWS Error ACCESS_DENIED during HeadObject operation: No response body."
+    )
+    assert "check ECOMLAKE_S3__ACCESS_KEY_ID and" in (object_store_error(denied) or "")
+    down = OSError("AWS Error NETWORK_CONNECTION during HeadObject operation: curlCode: 7, "
+                   "Couldn't connect to server")  # fmt: skip
+    assert "ECOMLAKE_S3__ENDPOINT" in (object_store_error(down) or "")
+    assert object_store_error(OSError("No space left on device")) is None

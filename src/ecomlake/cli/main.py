@@ -17,6 +17,7 @@ from ecomlake.cli import (  # noqa: F401  (registers commands)
     transform,
 )
 from ecomlake.cli.app import app, err_console
+from ecomlake.core.storage import object_store_error
 from ecomlake.errors import EcomlakeError
 
 
@@ -30,6 +31,12 @@ def run() -> None:
         app()
     except EcomlakeError as exc:
         err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except OSError as exc:  # the S3 clients' failures (pyarrow's and delta-rs's)
+        line = object_store_error(exc)
+        if line is None:
+            raise
+        err_console.print(f"[red]error:[/] {line}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted")

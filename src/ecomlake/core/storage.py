@@ -184,3 +184,24 @@ def require_local_lake(settings: Settings, command: str) -> None:
             f"(lake.warehouse = {settings.lake.warehouse_uri(settings.data_dir)}): there, the "
             "stream job, `ecomlake query` and `lake tables` run; see docs/object-storage.md"
         )
+
+
+_DENIED = ("ACCESS_DENIED", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied")
+_UNREACHABLE = ("NETWORK_CONNECTION", "Couldn't connect", "Connection refused")
+
+
+def object_store_error(exc: BaseException) -> str | None:
+    """One line for an object-store failure the S3 clients report with a stack of detail
+    (pyarrow's OSError, delta-rs's errors), naming the setting to check; None otherwise."""
+    text = str(exc)
+    if any(mark in text for mark in _DENIED):
+        return (
+            f"the object store refused the credentials: check {CREDENTIAL_SETTINGS} "
+            "(and s3.endpoint)"
+        )
+    if "AWS Error" in text and any(mark in text for mark in _UNREACHABLE):
+        return (
+            "cannot reach the object store at s3.endpoint (ECOMLAKE_S3__ENDPOINT): is it "
+            "running? (the local one: ecomlake up --with s3)"
+        )
+    return None
