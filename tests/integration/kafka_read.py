@@ -23,10 +23,13 @@ def read_topic(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[tupl
     )
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        ends = {
-            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            for p in partitions
-        }
+        ends = _ends(consumer, topic, partitions)
+        settle = time.monotonic() + 10
+        while not any(ends.values()) and time.monotonic() < settle:
+            # Right after a broker restart a watermark query can answer 0 for a topic that
+            # holds records (seen once in CI): ask again before calling the topic empty.
+            time.sleep(1)
+            ends = _ends(consumer, topic, partitions)
         consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
         remaining = {p for p, end in ends.items() if end > 0}
         out: list[tuple[bytes, bytes]] = []
@@ -45,6 +48,13 @@ def read_topic(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[tupl
         return out
     finally:
         consumer.close()
+
+
+def _ends(consumer: Consumer, topic: str, partitions: object) -> dict[int, int]:
+    return {
+        p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+        for p in partitions  # type: ignore[attr-defined]
+    }
 
 
 def content_hash(messages: list[tuple[bytes, bytes]]) -> str:
