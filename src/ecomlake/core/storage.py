@@ -100,11 +100,16 @@ def s3_access(settings: Settings) -> S3Access:
     return S3Access(s3.endpoint_url(), s3.region, s3.path_style, *creds)
 
 
+def _s3_lake(settings: Settings) -> S3Access | None:
+    """The store's access when the warehouse is on S3 (None: no S3 options for any client)."""
+    return s3_access(settings) if warehouse_scheme(settings) == "s3" else None
+
+
 def pyiceberg_properties(settings: Settings) -> dict[str, str]:
     """pyiceberg's FileIO properties (its pyarrow S3 client); empty on a local disk."""
-    if warehouse_scheme(settings) != "s3":
+    a = _s3_lake(settings)
+    if a is None:
         return {}
-    a = s3_access(settings)
     return {
         "s3.endpoint": a.endpoint,
         "s3.region": a.region,
@@ -117,9 +122,9 @@ def pyiceberg_properties(settings: Settings) -> dict[str, str]:
 def delta_storage_options(settings: Settings) -> dict[str, str]:
     """delta-rs's object_store options. Commits are safe without a lock: delta-rs writes each
     log entry with a conditional PUT (If-None-Match: *), which S3 and the local server honour."""
-    if warehouse_scheme(settings) != "s3":
+    a = _s3_lake(settings)
+    if a is None:
         return {}
-    a = s3_access(settings)
     return {
         "AWS_ENDPOINT_URL": a.endpoint,
         "AWS_REGION": a.region,
@@ -133,9 +138,9 @@ def delta_storage_options(settings: Settings) -> dict[str, str]:
 def iceberg_java_properties(settings: Settings) -> dict[str, str]:
     """Iceberg's S3FileIO (iceberg-aws-bundle) for the Flink and Spark catalogs. No secret:
     catalog options can reach logs and UIs; the JVM's AWS SDK reads them from `aws_env`."""
-    if warehouse_scheme(settings) != "s3":
+    a = _s3_lake(settings)
+    if a is None:
         return {}
-    a = s3_access(settings)
     return {
         "io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
         "s3.endpoint": a.endpoint,
@@ -146,9 +151,9 @@ def iceberg_java_properties(settings: Settings) -> dict[str, str]:
 
 def aws_env(settings: Settings) -> dict[str, str]:
     """Environment variables for a JVM on the store: the AWS SDK's default credential chain."""
-    if warehouse_scheme(settings) != "s3":
+    a = _s3_lake(settings)
+    if a is None:
         return {}
-    a = s3_access(settings)
     return {
         "AWS_ACCESS_KEY_ID": a.key_id,
         "AWS_SECRET_ACCESS_KEY": a.secret,
