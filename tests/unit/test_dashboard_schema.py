@@ -4,8 +4,10 @@ nothing fails with a server error. Run over a real DuckDB warehouse file and an 
 
 from __future__ import annotations
 
+import re
 import socket
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from ecomlake.config import load_settings
 from ecomlake.dashboard.app import create_app
@@ -57,7 +60,23 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _app()).exclude(
 )
 
 
+REVERSED_RANGE = re.compile(r"start (\S+) is after end (\S+)")
+
+
+def reversed_range(detail: object) -> bool:
+    """The API's refusal of a range whose start is after its end, and the dates say so."""
+    found = REVERSED_RANGE.fullmatch(detail) if isinstance(detail, str) else None
+    return found is not None and date.fromisoformat(found[1]) > date.fromisoformat(found[2])
+
+
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: schemathesis.Case[Any]) -> None:
-    case.call_and_validate()
+    response = case.call()
+    if response.status_code == 422 and reversed_range(response.json().get("detail")):
+        # Two dates each valid on their own but in the wrong order: OpenAPI cannot relate two
+        # parameters, so schemathesis calls them valid; the API refuses them by design (422
+        # naming both). Everything else about the answer is still checked.
+        case.validate_response(response, excluded_checks=[positive_data_acceptance])
+    else:
+        case.validate_response(response)
