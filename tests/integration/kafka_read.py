@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 
 from confluent_kafka import Consumer, TopicPartition
 
@@ -50,10 +51,10 @@ def read_topic(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[tupl
         consumer.close()
 
 
-def _ends(consumer: Consumer, topic: str, partitions: object) -> dict[int, int]:
+def _ends(consumer: Consumer, topic: str, partitions: Iterable[int]) -> dict[int, int]:
     return {
         p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-        for p in partitions  # type: ignore[attr-defined]
+        for p in partitions
     }
 
 
