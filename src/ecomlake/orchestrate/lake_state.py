@@ -26,36 +26,23 @@ def absorbed_snapshot(settings: Settings) -> int | None:
 def curated_is_current(settings: Settings) -> tuple[bool, str]:
     """True when every raw.events snapshot after the one curated absorbed only rewrote files
     (compaction: operation `replace`), so the ETL would find no new rows."""
-    from pyiceberg.exceptions import NoSuchTableError
-    from pyiceberg.table.snapshots import Operation, Snapshot
+    from ecomlake.lake.lineage import lineage
 
-    from ecomlake.lake.catalog import open_catalog
-
-    try:
-        table = open_catalog(settings).load_table(("raw", "events"))
-    except NoSuchTableError:
+    raw = lineage(settings, "raw", "events")
+    if raw is None:
         return True, "raw.events does not exist yet"
-    current = table.current_snapshot()
-    if current is None:
+    if raw.current is None:
         return True, "raw.events has no snapshot yet"
     absorbed = absorbed_snapshot(settings)
     if absorbed is None:
         return False, "the curated tables do not share one raw snapshot (first run, or one stopped)"
-    snapshot: Snapshot | None = current
-    new = 0
-    while snapshot is not None and snapshot.snapshot_id != absorbed:
-        if snapshot.summary is None or snapshot.summary.operation != Operation.REPLACE:
-            new += 1
-        parent = snapshot.parent_snapshot_id
-        snapshot = table.snapshot_by_id(parent) if parent is not None else None
-    if snapshot is None:  # absorbed not among the ancestors: never run, rolled back, expired
-        return (
-            False,
-            f"curated has absorbed {absorbed}, not an ancestor of raw's {current.snapshot_id}",
-        )
+    after = raw.ancestors(absorbed)
+    if after is None:  # never run, rolled back, expired
+        return False, f"curated has absorbed {absorbed}, not an ancestor of raw's {raw.current}"
+    new = sum(1 for snapshot in after if snapshot.operation != "replace")
     if new:
         return False, f"raw.events has {new} snapshot(s) with data after {absorbed}"
-    return True, f"curated has absorbed raw.events up to {current.snapshot_id}"
+    return True, f"curated has absorbed raw.events up to {raw.current}"
 
 
 # --- the marts: built from which curated state, by which dbt project -------------------------
