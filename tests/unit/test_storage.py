@@ -11,6 +11,7 @@ import pytest
 from ecomlake.config import Settings, load_settings
 from ecomlake.core.storage import (
     aws_env,
+    curated_uri,
     delta_storage_options,
     iceberg_java_properties,
     local_credentials,
@@ -19,6 +20,8 @@ from ecomlake.core.storage import (
     on_object_store,
     pyiceberg_properties,
     s3_access,
+    spark_s3a_conf,
+    spark_uri,
     warehouse_bucket,
 )
 from ecomlake.errors import EcomlakeError
@@ -45,7 +48,8 @@ def test_the_default_lake_is_a_local_folder(tmp_path: Path) -> None:
     assert warehouse_bucket(settings) is None
     # No client gets object-store options, and no credentials are needed.
     assert pyiceberg_properties(settings) == delta_storage_options(settings) == {}
-    assert iceberg_java_properties(settings) == aws_env(settings) == {}
+    assert iceberg_java_properties(settings) == aws_env(settings) == spark_s3a_conf(settings) == {}
+    assert curated_uri(settings) == str(tmp_path / "lake" / "curated")
 
 
 @pytest.mark.parametrize(
@@ -92,6 +96,15 @@ def test_credentials_from_the_environment_reach_every_client(
     java = iceberg_java_properties(settings)
     assert SECRET not in java.values() and java["s3.path-style-access"] == "false"
     assert aws_env(settings)["AWS_SECRET_ACCESS_KEY"] == SECRET
+    # Spark: Delta through s3a (no secret in its conf either), next to the Iceberg tables.
+    s3a = spark_s3a_conf(settings)
+    assert s3a["fs.s3a.endpoint"] == "https://s3.eu-west-1.amazonaws.com"
+    assert s3a["fs.s3a.path.style.access"] == "false"
+    assert s3a["fs.s3a.connection.ssl.enabled"] == "true"
+    assert SECRET not in s3a.values()
+    assert curated_uri(settings) == "s3://shop/lake/curated"
+    assert spark_uri(curated_uri(settings)) == "s3a://shop/lake/curated"
+    assert spark_uri("/data/lake/curated") == "/data/lake/curated"
 
 
 def test_secrets_stay_out_of_reprs_and_child_settings(

@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from ecomlake.config import Settings
+from ecomlake.core.storage import curated_uri, is_delta_table, spark_uri
 from ecomlake.lake.marks import recorded_snapshot
 
 USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
+
+
+@dataclass(frozen=True)
+class CuratedRoot:
+    """Where the curated tables live: a local folder or an s3:// prefix (`curated_uri`)."""
+
+    settings: Settings
+
+    def uri(self, name: str) -> str:
+        return f"{curated_uri(self.settings)}/{name}"
 
 
 @dataclass(frozen=True)
@@ -25,8 +36,9 @@ class CuratedTable:
     # reads and rewrites only the partitions its rows fall in.
     fixed_partition: bool = False
 
-    def path(self, root: Path) -> str:
-        return str(root / self.name)
+    def path(self, root: CuratedRoot) -> str:
+        """The table's location as Spark opens it."""
+        return spark_uri(root.uri(self.name))
 
 
 # An event keeps the date of its first copy ingested; a session id is a hash of its person
@@ -42,8 +54,8 @@ CURRENCY_RATES = CuratedTable("currency_rates", ("currency",), None)
 CURATED_TABLES = (EVENTS, SESSIONS, ORDERS, ORDER_ITEMS, CUSTOMERS, CURRENCY_RATES)
 
 
-def exists(root: Path, table: CuratedTable) -> bool:
-    return (root / table.name / "_delta_log").is_dir()
+def exists(root: CuratedRoot, table: CuratedTable) -> bool:
+    return is_delta_table(root.settings, root.uri(table.name))
 
 
 @contextmanager
@@ -66,13 +78,13 @@ def version(spark: SparkSession, path: str) -> int:
     return max(int(h["version"]) for h in history(spark, path))
 
 
-def table_snapshot(spark: SparkSession, root: Path, table: CuratedTable) -> int | None:
+def table_snapshot(spark: SparkSession, root: CuratedRoot, table: CuratedTable) -> int | None:
     if not exists(root, table):
         return None
     return recorded_snapshot(history(spark, table.path(root)))
 
 
-def overwrite(frame: DataFrame, root: Path, table: CuratedTable) -> None:
+def overwrite(frame: DataFrame, root: CuratedRoot, table: CuratedTable) -> None:
     writer = frame.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
     if table.partition:
         writer = writer.partitionBy(table.partition)
@@ -82,7 +94,7 @@ def overwrite(frame: DataFrame, root: Path, table: CuratedTable) -> None:
 def upsert(
     spark: SparkSession,
     rows: DataFrame,
-    root: Path,
+    root: CuratedRoot,
     table: CuratedTable,
     stale: DataFrame | None = None,
     metadata: str = "",
@@ -151,5 +163,5 @@ def changed_rows(new: DataFrame, old: DataFrame) -> DataFrame:
     return new.subtract(old.select(*new.columns))
 
 
-def read(spark: SparkSession, root: Path, table: CuratedTable) -> DataFrame:
+def read(spark: SparkSession, root: CuratedRoot, table: CuratedTable) -> DataFrame:
     return spark.read.format("delta").load(table.path(root))

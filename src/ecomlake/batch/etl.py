@@ -13,7 +13,6 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -84,7 +83,9 @@ def raw_history(spark: SparkSession) -> list[int]:
     return chain[::-1]
 
 
-def absorbed_snapshot(spark: SparkSession, root: Path, history: list[int]) -> int | None:
+def absorbed_snapshot(
+    spark: SparkSession, root: delta.CuratedRoot, history: list[int]
+) -> int | None:
     """The raw snapshot every curated table has absorbed: the oldest of their marks in
     raw.events' history (ids are random numbers: order comes from the history). None when a
     table is missing or a mark has left the history (rolled back or expired)."""
@@ -112,7 +113,7 @@ class Etl:
     def __init__(self, spark: SparkSession, settings: Settings, step: Step | None = None):
         self.spark = spark
         self.settings = settings
-        self.root = settings.lake.curated_dir(settings.data_dir)
+        self.root = delta.CuratedRoot(settings)
         self.step: Step = step or (lambda name: None)
         self.rates = currency_rates(spark)
 

@@ -17,7 +17,6 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pyspark.sql import SparkSession
@@ -26,6 +25,7 @@ from ecomlake.batch import delta
 from ecomlake.config import Settings, load_settings
 from ecomlake.core.jobs import emit_report, emit_step, emit_total
 from ecomlake.core.spark import LAKE_CATALOG, create_session
+from ecomlake.core.storage import parquet_files
 from ecomlake.errors import EcomlakeError
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,13 @@ def retried(what: str, action: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def _reason(exc: Exception) -> str:
+    """The JVM's own message: a Py4J error's first line only names the call that failed."""
+    lines = [line.strip(" :") for line in str(exc).splitlines() if line.strip()]
+    named = [line for line in lines if "Exception" in line or "Error:" in line]
+    return (named or lines or [type(exc).__name__])[0]
+
+
 def _ts(when: datetime) -> str:
     return f"TIMESTAMP '{when.strftime('%Y-%m-%d %H:%M:%S')}'"
 
@@ -74,7 +81,7 @@ def _keep_since(spark: SparkSession, settings: Settings, name: str, cutoff: date
         return cutoff
     from ecomlake.batch.etl import absorbed_snapshot, raw_history
 
-    root = settings.lake.curated_dir(settings.data_dir)
+    root = delta.CuratedRoot(settings)
     mark = absorbed_snapshot(spark, root, raw_history(spark))
     if mark is None:
         return cutoff
@@ -127,21 +134,20 @@ def maintain_iceberg(
     }
 
 
-def _parquet_files(path: str) -> int:
-    return sum(1 for _ in Path(path).rglob("*.parquet"))
-
-
 def _delta_files(spark: SparkSession, path: str) -> int:
     return int(spark.sql(f"DESCRIBE DETAIL delta.`{path}`").first().numFiles)
 
 
-def maintain_delta(spark: SparkSession, path: str, name: str, retain_h: float) -> dict[str, Any]:
+def maintain_delta(
+    spark: SparkSession, root: delta.CuratedRoot, table: delta.CuratedTable, retain_h: float
+) -> dict[str, Any]:
+    name, path, stored_at = f"curated.{table.name}", table.path(root), root.uri(table.name)
     before = _delta_files(spark, path)
     retried(f"{name} OPTIMIZE", lambda: spark.sql(f"OPTIMIZE delta.`{path}`").collect())
-    stored = _parquet_files(path)  # VACUUM itself reports no count
+    stored = parquet_files(root.settings, stored_at)  # VACUUM itself reports no count
     vacuum = f"VACUUM delta.`{path}` RETAIN {retain_h:g} HOURS"
     retried(f"{name} VACUUM", lambda: spark.sql(vacuum).collect())
-    vacuumed = stored - _parquet_files(path)
+    vacuumed = stored - parquet_files(root.settings, stored_at)
     after = _delta_files(spark, path)
     return {
         "table": name,
@@ -155,7 +161,7 @@ def maintain_delta(spark: SparkSession, path: str, name: str, retain_h: float) -
 
 def maintain(spark: SparkSession, settings: Settings, retain_h: float) -> dict[str, Any]:
     now = datetime.now(UTC).replace(tzinfo=None)
-    root = settings.lake.curated_dir(settings.data_dir)
+    root = delta.CuratedRoot(settings)
     icebergs = iceberg_tables(spark)
     deltas = [t for t in delta.CURATED_TABLES if delta.exists(root, t)]
     emit_total(len(icebergs) + len(deltas))
@@ -164,16 +170,15 @@ def maintain(spark: SparkSession, settings: Settings, retain_h: float) -> dict[s
         try:
             report["tables"].append(maintain_iceberg(spark, settings, name, now, retain_h))
         except Exception as exc:
-            log.error("%s: maintenance failed: %s", name, str(exc).splitlines()[0])
+            log.error("%s: maintenance failed: %s", name, _reason(exc))
             report["failed"] = True
             report["tables"].append(
                 {"table": name, "files_before": "-", "files_after": "-", "note": "failed"}
             )
         emit_step(name)
     for table in deltas:
-        name = f"curated.{table.name}"
-        report["tables"].append(maintain_delta(spark, table.path(root), name, retain_h))
-        emit_step(name)
+        report["tables"].append(maintain_delta(spark, root, table, retain_h))
+        emit_step(f"curated.{table.name}")
     return report
 
 

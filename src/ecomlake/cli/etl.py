@@ -13,7 +13,6 @@ from ecomlake.cli.app import app, console, settings
 from ecomlake.cli.jobs import last_error, run_job
 from ecomlake.cli.lake import lake_app
 from ecomlake.config import Settings
-from ecomlake.core.storage import require_local_lake
 from ecomlake.errors import EcomlakeError
 
 
@@ -41,7 +40,6 @@ def etl(
     run with nothing new changes nothing.
     """
     cfg = settings()
-    require_local_lake(cfg, "etl")
     if not full_refresh:
         from ecomlake.orchestrate.lake_state import curated_is_current
 
@@ -84,7 +82,6 @@ def maintain(
     remove orphan files and VACUUM Delta. Safe while the stream job writes: a commit that
     conflicts is retried."""
     cfg = settings()
-    require_local_lake(cfg, "lake maintain")
     args = ["--retain-hours", str(retain_hours)] if retain_hours is not None else []
     report = run_spark_job(cfg, "ecomlake.batch.maintain", args, "maintain")
     table = Table("table", "files before", "files after", "snapshots expired", "note")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ecomlake.config import Settings, runtime_package
 from ecomlake.core.process import PidRecord, port_open, process_alive
+from ecomlake.core.storage import aws_env, iceberg_java_properties, spark_s3a_conf
 from ecomlake.errors import EcomlakeError
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def server_conf(settings: Settings, master: str | None = None) -> dict[str, str]
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension,"
         "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        **{f"spark.hadoop.{k}": v for k, v in spark_s3a_conf(settings).items()},
     }
 
 
@@ -71,6 +73,10 @@ def session_conf(settings: Settings) -> dict[str, str]:
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
         # VACUUM's own safety check is replaced by the configured retention.
         "spark.databricks.delta.retentionDurationCheck.enabled": "false",
+        # An s3:// warehouse: Iceberg through S3FileIO, Delta through s3a (a session's own
+        # Hadoop keys reach the file systems it opens: how a warm server's session gets them).
+        **{f"{catalog}.{k}": v for k, v in iceberg_java_properties(settings).items()},
+        **spark_s3a_conf(settings),
     }
 
 
@@ -128,6 +134,7 @@ def create_session(
     log.info("Spark: starting a %s application", master or settings.batch.master)
     # Executors import nothing from ecomlake, but must run this environment's Python.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.update(aws_env(settings))  # an s3:// warehouse: the JVM's AWS credentials
     (settings.data_dir / "lake").mkdir(parents=True, exist_ok=True)
     conf = spark_conf(settings, master)
     if metastore_dir is not None:

@@ -161,6 +161,58 @@ def aws_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def spark_s3a_conf(settings: Settings) -> dict[str, str]:
+    """Hadoop's s3a (Spark's Delta reads and writes) on the store, as Hadoop keys (a session
+    sets them as they are; an application's conf prefixes them with `spark.hadoop.`).
+    Credentials come from the JVM's environment (`aws_env`: s3a's default chain reads it)."""
+    a = _s3_lake(settings)
+    if a is None:
+        return {}
+    return {
+        "fs.s3a.endpoint": a.endpoint,
+        "fs.s3a.endpoint.region": a.region,
+        "fs.s3a.path.style.access": str(a.path_style).lower(),
+        "fs.s3a.connection.ssl.enabled": str(not a.insecure).lower(),
+        # Iceberg records s3:// locations; its Spark actions (orphan-file removal) list them
+        # through Hadoop, which has no s3:// file system of its own.
+        "fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+    }
+
+
+def curated_uri(settings: Settings) -> str:
+    """Where the curated Delta tables live, one folder per table: `<data>/lake/curated` on a
+    local disk, `<warehouse>/curated` on an object store (next to the Iceberg namespaces)."""
+    if not on_object_store(settings):
+        return str(settings.lake.curated_dir(settings.data_dir))
+    return settings.lake.warehouse_uri(settings.data_dir).rstrip("/") + "/curated"
+
+
+def spark_uri(uri: str) -> str:
+    """The same location as Spark's Hadoop file systems name it (s3:// is s3a:// there)."""
+    return "s3a://" + uri.removeprefix("s3://") if uri.startswith("s3://") else uri
+
+
+def is_delta_table(settings: Settings, uri: str) -> bool:
+    """A Delta table is at `uri` (its log folder exists): local path or s3:// URI."""
+    if not uri.startswith("s3://"):
+        return (Path(uri) / "_delta_log").is_dir()
+    from pyarrow import fs
+
+    info = s3_filesystem(settings).get_file_info(uri.removeprefix("s3://") + "/_delta_log")
+    return bool(info.type == fs.FileType.Directory)
+
+
+def parquet_files(settings: Settings, uri: str) -> int:
+    """How many Parquet files are stored under `uri` (in a table's log or not)."""
+    if not uri.startswith("s3://"):
+        return sum(1 for _ in Path(uri).rglob("*.parquet"))
+    from pyarrow import fs
+
+    listing = fs.FileSelector(uri.removeprefix("s3://"), recursive=True, allow_not_found=True)
+    stored = s3_filesystem(settings).get_file_info(listing)
+    return sum(1 for f in stored if f.path.endswith(".parquet"))
+
+
 def s3_filesystem(settings: Settings) -> S3FileSystem:
     """pyarrow's S3 client on the configured store (it may create buckets)."""
     from pyarrow import fs  # not every runtime environment imports this module for pyarrow
@@ -177,17 +229,18 @@ def s3_filesystem(settings: Settings) -> S3FileSystem:
     )
 
 
-# What runs with the lake on object storage so far: the stream job (Flink's S3FileIO), and
-# pyiceberg's readers (`ecomlake query` and `lake tables` over the raw tables, the dashboard's
-# tail). The curated Delta layer (the Spark ETL and maintenance) and what reads it (dbt, the
-# Airflow checks) still need a local disk: they refuse an object-store warehouse plainly
-# rather than fail deep in a JVM.
+# What runs with the lake on object storage so far: the stream job (Flink's S3FileIO), the
+# Spark ETL and maintenance (S3FileIO and s3a), and pyiceberg's readers (`ecomlake query` and
+# `lake tables` over the raw tables, the dashboard's tail). What reads the curated tables with
+# DuckDB (dbt, the Airflow checks, the demo) still needs a local disk: those commands refuse an
+# object-store warehouse plainly rather than fail deep in a library.
 def require_local_lake(settings: Settings, command: str) -> None:
     if on_object_store(settings):
         raise EcomlakeError(
             f"`ecomlake {command}` does not run on an object-store warehouse yet "
             f"(lake.warehouse = {settings.lake.warehouse_uri(settings.data_dir)}): there, the "
-            "stream job, `ecomlake query` and `lake tables` run; see docs/object-storage.md"
+            "stream job, `etl`, `lake maintain`, `query` and `lake tables` run; "
+            "see docs/object-storage.md"
         )
 
 

@@ -13,11 +13,15 @@ def absorbed_snapshot(settings: Settings) -> int | None:
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
+    from ecomlake.core.storage import curated_uri, delta_storage_options
     from ecomlake.lake.marks import CURATED_TABLES, recorded_snapshot
 
-    root = settings.lake.curated_dir(settings.data_dir)
+    root, options = curated_uri(settings), delta_storage_options(settings)
     try:
-        marks = {recorded_snapshot(DeltaTable(str(root / t)).history()) for t in CURATED_TABLES}
+        marks = {
+            recorded_snapshot(DeltaTable(f"{root}/{t}", storage_options=options).history())
+            for t in CURATED_TABLES
+        }
     except TableNotFoundError:
         return None
     return marks.pop() if len(marks) == 1 else None

@@ -21,6 +21,7 @@ from ecomlake.config import runtime_python
 from ecomlake.core.jvm import require_jars, require_java
 from ecomlake.core.process import port_open
 from ecomlake.core.spark import CONNECT_RECORD, pyspark_home, server_conf, session_conf
+from ecomlake.core.storage import aws_env
 from ecomlake.services.base import Service
 
 LOOPBACK = "127.0.0.1"
@@ -77,15 +78,21 @@ class _SparkProcess(Service):
 
     def env(self) -> dict[str, str]:
         java = Path(os.path.realpath(shutil.which(self.settings.java) or self.settings.java))
-        return os.environ | {
-            "SPARK_HOME": str(pyspark_home()),
-            "JAVA_HOME": str(java.parent.parent),
-            "SPARK_CONF_DIR": str(self.state_dir),  # nothing from a user's own Spark set-up
-            "SPARK_LOCAL_IP": LOOPBACK,
-            "SPARK_LOCAL_DIRS": str(self.state_dir / "local"),
-            # Python UDFs (none today) would run in the spark environment's interpreter.
-            "PYSPARK_PYTHON": str(runtime_python("spark")),
-        }
+        # An s3:// warehouse: the AWS credentials its jobs' S3 clients read from the environment.
+        store = aws_env(self.settings)
+        return (
+            os.environ
+            | store
+            | {
+                "SPARK_HOME": str(pyspark_home()),
+                "JAVA_HOME": str(java.parent.parent),
+                "SPARK_CONF_DIR": str(self.state_dir),  # nothing from a user's own Spark set-up
+                "SPARK_LOCAL_IP": LOOPBACK,
+                "SPARK_LOCAL_DIRS": str(self.state_dir / "local"),
+                # Python UDFs (none today) would run in the spark environment's interpreter.
+                "PYSPARK_PYTHON": str(runtime_python("spark")),
+            }
+        )
 
     def cwd(self) -> Path:
         return self.state_dir  # Spark writes ./artifacts and ./spark-warehouse here
