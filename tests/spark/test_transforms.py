@@ -18,6 +18,7 @@ from ecomlake.batch.transforms import (
     curate_events,
     currency_rates,
     deduplicate,
+    first_copies,
 )
 from tests.spark.conftest import at, curated_frame, raw_frame, raw_row
 
@@ -59,6 +60,26 @@ def test_deduplicate_keeps_first_ingested_copy(spark: SparkSession) -> None:
     assert sorted((r.event_id, r.page_url) for r in out.collect()) == [
         ("e1", "/first-copy"),
         ("e2", "/p/2"),
+    ]
+
+
+def test_an_id_reused_for_another_persons_event_keeps_the_first_copy_only(
+    spark: SparkSession,
+) -> None:
+    rows = [
+        raw_row(1, anonymous_id="A1", page_url="/first", ingest_time=at(5), kafka_offset=3),
+        # The same id, hours later, from another device: not a re-send, still one event.
+        raw_row(1, anonymous_id="B7", page_url="/reused", ingest_time=at(9000), kafka_offset=8),
+        raw_row(1, anonymous_id="A1", page_url="/first", ingest_time=at(5), kafka_offset=3),
+        raw_row(2, anonymous_id="B7"),
+    ]
+    base = first_copies(clean_events(raw_frame(spark, rows), SALT))
+    out = curate_events(
+        base, currency_rates(spark), gap_min=30, bot_min_events=20, bot_max_mean_gap_s=5.0
+    )
+    assert sorted((r.event_id, r.person_id, r.page_url) for r in out.collect()) == [
+        ("e1", "A1", "/first"),
+        ("e2", "B7", "/p/2"),
     ]
 
 

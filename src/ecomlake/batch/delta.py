@@ -163,5 +163,12 @@ def changed_rows(new: DataFrame, old: DataFrame) -> DataFrame:
     return new.subtract(old.select(*new.columns))
 
 
-def read(spark: SparkSession, root: CuratedRoot, table: CuratedTable) -> DataFrame:
-    return spark.read.format("delta").load(table.path(root))
+def read(
+    spark: SparkSession, root: CuratedRoot, table: CuratedTable, as_of: int | None = None
+) -> DataFrame:
+    """The table, or its version `as_of`: a frame that must not see the run's own commits
+    (a Spark Connect server re-resolves a frame's plan on every action)."""
+    reader = spark.read.format("delta")
+    if as_of is not None:
+        reader = reader.option("versionAsOf", as_of)
+    return reader.load(table.path(root))

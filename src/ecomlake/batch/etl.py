@@ -39,6 +39,7 @@ from ecomlake.batch.transforms import (
     clean_events,
     curate_events,
     currency_rates,
+    first_copies,
     identity_links,
 )
 from ecomlake.config import Settings
@@ -174,7 +175,7 @@ class Etl:
         raw = self.spark.read.option("snapshot-id", str(current)).table(RAW_EVENTS)
         report = EtlReport("full", current, new_rows=self._raw_rows(current))
         self.step("read")
-        self._write(EVENTS, self._curate(self._base(raw)))
+        self._write(EVENTS, self._curate(first_copies(self._base(raw))))
         # The other tables derive from what landed (columnar reads of the columns they use).
         events = delta.read(self.spark, self.root, EVENTS)
         self._write(SESSIONS, build_sessions(events))
@@ -199,9 +200,17 @@ class Etl:
             .option("end-snapshot-id", str(current))
             .load(RAW_EVENTS)
         )
-        new = self._base(new_raw).persist(keep)
+        # The events as they were before this run: every frame below compares against them.
+        start = delta.version(spark, EVENTS.path(self.root))
+        existing = delta.read(spark, self.root, EVENTS, as_of=start)
+        # A new row whose event_id curated.events already holds came later than that copy:
+        # dropped, even when another person claims it (it would change their timeline).
+        arrived = first_copies(self._base(new_raw))
+        taken = existing.select("event_id").join(
+            F.broadcast(arrived.select("event_id")), "event_id", "left_semi"
+        )
+        new = arrived.join(F.broadcast(taken), "event_id", "left_anti").persist(keep)
         report = EtlReport("incremental", current, done, new_rows=new.count())
-        existing = delta.read(spark, self.root, EVENTS)
 
         # Who is affected: every device of every person with a new event (a new login can
         # pull a device's whole history into a user). Small frames: broadcast them.

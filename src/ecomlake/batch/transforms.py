@@ -2,7 +2,8 @@
 
 Order of application (see `etl.py`):
 
-    raw.events -> clean_events -> stitch(identity_links) -> [cluster by person] -> deduplicate
+    raw.events -> clean_events -> first_copies -> stitch(identity_links) -> [cluster by person]
+               -> deduplicate
                -> sessionize -> flag_bots -> with_value_base = curated.events  (curate_events)
     curated.events -> build_sessions, build_orders, build_order_items, build_customers
 """
@@ -80,6 +81,29 @@ def clean_events(raw: DataFrame, salt: str) -> DataFrame:
         "ua_bot": F.coalesce(F.col("is_bot"), F.lit(False)),
     }
     return raw.select(*[derived.get(c, F.col(c)).alias(c) for c in BASE_COLUMNS])
+
+
+def first_copies(events: DataFrame) -> DataFrame:
+    """Of rows sharing an event_id, keep only the first copy ingested (then the lowest Kafka
+    position), whoever they claim to be from.
+
+    A re-send is an exact copy (`deduplicate` drops it inside its person's partition), but a
+    producer that reuses an id for another person's event would leave two rows of one key, and
+    a later MERGE would then fail on every run. Ids seen more than once are few (the stream job
+    drops copies within its dedup window): only they are compared, on a broadcast list.
+    """
+    arrival = F.struct("ingest_time", "kafka_partition", "kafka_offset")
+    repeated = (
+        events.groupBy("event_id")
+        .agg(F.count(F.lit(1)).alias("_copies"), F.min(arrival).alias("_first"))
+        .where("_copies > 1")
+        .drop("_copies")
+    )
+    return (
+        events.join(F.broadcast(repeated), "event_id", "left")
+        .where(F.col("_first").isNull() | arrival.eqNullSafe(F.col("_first")))
+        .drop("_first")
+    )
 
 
 def deduplicate(events: DataFrame, within: str | None = None) -> DataFrame:
