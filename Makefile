@@ -113,10 +113,11 @@ fmt: setup ## Format and auto-fix
 	$(BIN)/ruff format src tests bench orchestrate
 	$(BIN)/ruff check --fix src tests bench orchestrate
 
-bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness), ETL, dbt, the demo (time, RSS, twice), the dashboard (live latency, marts API under wrk)
+bench: setup ## Benchmarks: ingest (generator vs Kafka's producer tool), stream (drain, RSS, freshness), ETL, the lake on S3 vs local disk, dbt, the demo (time, RSS, twice), the dashboard (live latency, marts API under wrk)
 	$(BIN)/python -m bench.ingest.run
 	$(BIN)/python -m bench.stream.run
 	$(BIN)/python -m bench.etl.run
+	$(BIN)/python -m bench.s3.run
 	$(BIN)/python -m bench.dbt.run
 	$(BIN)/python -m bench.demo.run
 	$(BIN)/python -m bench.dashboard.run

@@ -48,10 +48,11 @@ def kafka(kafka_settings: Settings) -> Iterator[KafkaService]:
 
 
 @pytest.fixture(scope="session")
-def warm_spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def warm_spark(tmp_path_factory: pytest.TempPathFactory, s3_store: dict[str, str]) -> Iterator[str]:
     """The warm Spark of `ecomlake up --with spark` (master, worker, Spark Connect server) on
     free ports, shared by every Spark job of the session: its address, for a job's
-    ECOMLAKE_BATCH__CONNECT. Each job's session brings its own data folder's catalog."""
+    ECOMLAKE_BATCH__CONNECT. Each job's session brings its own data folder's catalog (a local
+    one, or one on the S3 server: the JVMs start with its credentials, as `up` gives them)."""
     ports = {
         name: free_port()
         for name in (
@@ -62,7 +63,14 @@ def warm_spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "connect_ui_port",
         )
     }
-    settings = load_settings(data_dir=tmp_path_factory.mktemp("warm-spark"), batch=ports)
+    settings = load_settings(
+        data_dir=tmp_path_factory.mktemp("warm-spark"),
+        batch=ports,
+        lake={"warehouse": "s3://ecomlake/warm-spark"},
+        s3={"port": int(s3_store["ECOMLAKE_S3__PORT"]),
+            "access_key_id": s3_store["ECOMLAKE_S3__ACCESS_KEY_ID"],
+            "secret_access_key": s3_store["ECOMLAKE_S3__SECRET_ACCESS_KEY"]},
+    )  # fmt: skip
     service = SparkMaster(settings)
     service.start()
     yield f"sc://127.0.0.1:{ports['connect_port']}"

@@ -39,6 +39,7 @@ def test_stream_reconciles_with_the_manifest(
     kafka: KafkaService,
     kafka_settings: Settings,
     s3_store: dict[str, str],
+    warm_spark: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -82,7 +83,9 @@ def test_stream_reconciles_with_the_manifest(
         "and ECOMLAKE_S3__SECRET_ACCESS_KEY (and s3.endpoint)"
     )
 
-    # The Spark ETL on the same bucket: a full run, reconciled with the manifest to the cent.
+    # The Spark ETL on the same bucket, on the warm Spark (started with the store's
+    # credentials): a full run, reconciled with the manifest to the cent.
+    env |= {"ECOMLAKE_BATCH__CONNECT": warm_spark}
     out = run_cli(env, "etl")
     assert "full run" in out
     check_curated(data, manifest)

@@ -203,11 +203,16 @@ class Etl:
         # The events as they were before this run: every frame below compares against them.
         start = delta.version(spark, EVENTS.path(self.root))
         existing = delta.read(spark, self.root, EVENTS, as_of=start)
-        # A new row whose event_id curated.events already holds came later than that copy:
-        # dropped, even when another person claims it (it would change their timeline).
+        # A new row whose event_id curated.events holds from another arrival came after that
+        # copy: dropped, even when another person claims it (it would change their
+        # timeline). The same arrival is the same row, read again after a crashed run.
         arrived = first_copies(self._base(new_raw))
-        taken = existing.select("event_id").join(
-            F.broadcast(arrived.select("event_id")), "event_id", "left_semi"
+        arrival = F.struct("ingest_time", "kafka_partition", "kafka_offset")
+        taken = (
+            existing.select("event_id", arrival.alias("_held"))
+            .join(F.broadcast(arrived.select("event_id", arrival.alias("_new"))), "event_id")
+            .where(~F.col("_held").eqNullSafe(F.col("_new")))
+            .select("event_id")
         )
         new = arrived.join(F.broadcast(taken), "event_id", "left_anti").persist(keep)
         report = EtlReport("incremental", current, done, new_rows=new.count())

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 LAKE_CATALOG = "lake"  # the same name the stream job and pyiceberg use
+LOCAL_IO = {"io-impl": "org.apache.iceberg.hadoop.HadoopFileIO"}  # the JDBC catalog's default
 log = logging.getLogger(__name__)
 
 
@@ -75,7 +76,9 @@ def session_conf(settings: Settings) -> dict[str, str]:
         "spark.databricks.delta.retentionDurationCheck.enabled": "false",
         # An s3:// warehouse: Iceberg through S3FileIO, Delta through s3a (a session's own
         # Hadoop keys reach the file systems it opens: how a warm server's session gets them).
-        **{f"{catalog}.{k}": v for k, v in iceberg_java_properties(settings).items()},
+        # The FileIO is always named: a warm server started for an s3:// lake must not lend
+        # its S3FileIO to a session of a local one.
+        **{f"{catalog}.{k}": v for k, v in (iceberg_java_properties(settings) or LOCAL_IO).items()},
         **spark_s3a_conf(settings),
     }
 
