@@ -102,7 +102,7 @@ def main() -> None:
                 "ECOMLAKE_S3__SECRET_ACCESS_KEY": SECRET,
             }
             remote = run_lake(session, "s3", topic, on_s3)
-            remote["files"], remote["bytes"] = stored(session.folder / "s3-server" / "s3")
+            remote["files"], remote["bytes"] = stored(session.folder / "s3-server" / "s3" / "store")
         finally:
             console.print(server.stop())
     if local["curated_events"] != remote["curated_events"]:
