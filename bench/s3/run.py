@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -53,7 +54,13 @@ def stored(root: Path) -> tuple[int, int]:
 def curated_events(env: dict[str, str]) -> int:
     from deltalake import DeltaTable
 
-    settings = load_settings(data_dir=Path(env["ECOMLAKE_DATA_DIR"]))
+    saved = dict(os.environ)
+    os.environ.update(env)  # the run's settings (warehouse, S3) are in its environment
+    try:
+        settings = load_settings()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     events = f"{curated_uri(settings)}/events"
     table = DeltaTable(events, storage_options=delta_storage_options(settings))
     return int(table.to_pyarrow_dataset().count_rows())
