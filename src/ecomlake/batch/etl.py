@@ -32,6 +32,7 @@ from ecomlake.batch.delta import (
 )
 from ecomlake.batch.transforms import (
     BASE_COLUMNS,
+    arrival,
     build_customers,
     build_order_items,
     build_orders,
@@ -207,10 +208,9 @@ class Etl:
         # copy: dropped, even when another person claims it (it would change their
         # timeline). The same arrival is the same row, read again after a crashed run.
         arrived = first_copies(self._base(new_raw))
-        arrival = F.struct("ingest_time", "kafka_partition", "kafka_offset")
         taken = (
-            existing.select("event_id", arrival.alias("_held"))
-            .join(F.broadcast(arrived.select("event_id", arrival.alias("_new"))), "event_id")
+            existing.select("event_id", arrival().alias("_held"))
+            .join(F.broadcast(arrived.select("event_id", arrival().alias("_new"))), "event_id")
             .where(~F.col("_held").eqNullSafe(F.col("_new")))
             .select("event_id")
         )

@@ -83,6 +83,11 @@ def clean_events(raw: DataFrame, salt: str) -> DataFrame:
     return raw.select(*[derived.get(c, F.col(c)).alias(c) for c in BASE_COLUMNS])
 
 
+def arrival() -> Column:
+    """Where and when a copy of an event arrived: the order that decides which copy is first."""
+    return F.struct("ingest_time", "kafka_partition", "kafka_offset")
+
+
 def first_copies(events: DataFrame) -> DataFrame:
     """Of rows sharing an event_id, keep only the first copy ingested (then the lowest Kafka
     position), whoever they claim to be from.
@@ -92,16 +97,16 @@ def first_copies(events: DataFrame) -> DataFrame:
     a later MERGE would then fail on every run. Ids seen more than once are few (the stream job
     drops copies within its dedup window): only they are compared, on a broadcast list.
     """
-    arrival = F.struct("ingest_time", "kafka_partition", "kafka_offset")
+    arrived = arrival()
     repeated = (
         events.groupBy("event_id")
-        .agg(F.count(F.lit(1)).alias("_copies"), F.min(arrival).alias("_first"))
+        .agg(F.count(F.lit(1)).alias("_copies"), F.min(arrived).alias("_first"))
         .where("_copies > 1")
         .drop("_copies")
     )
     return (
         events.join(F.broadcast(repeated), "event_id", "left")
-        .where(F.col("_first").isNull() | arrival.eqNullSafe(F.col("_first")))
+        .where(F.col("_first").isNull() | arrived.eqNullSafe(F.col("_first")))
         .drop("_first")
     )
 
