@@ -23,13 +23,14 @@ from ecomlake.cli.orchestrate import run as orchestrate_run
 from ecomlake.cli.report import html_report
 from ecomlake.cli.stream import stream
 from ecomlake.config import Settings
-from ecomlake.core.storage import require_local_lake
+from ecomlake.core.storage import on_object_store, s3_filesystem
 from ecomlake.core.stream_job import stop_stream_job
 from ecomlake.errors import EcomlakeError
 from ecomlake.generator.options import GeneratorOptions
 from ecomlake.services.dashboard import DashboardService
 from ecomlake.services.kafka import KafkaService
 from ecomlake.services.registry import all_services
+from ecomlake.services.s3 import S3Service
 
 REASONS_SQL = (
     "SELECT split_part(reason, ':', 1) AS reason, count(*) AS messages "
@@ -60,6 +61,21 @@ def _fresh_start(cfg: Settings) -> None:
     if cfg.data_dir.exists():
         shutil.rmtree(cfg.data_dir)
     console.print(f"[dim]fresh start: cleared {cfg.data_dir}[/]")
+    if on_object_store(cfg) and cfg.s3.endpoint is not None:
+        # A store of its own: the lake's prefix goes with the catalog that named its files
+        # (a local store's files were in the data folder).
+        prefix = cfg.lake.warehouse_uri(cfg.data_dir).removeprefix("s3://").rstrip("/")
+        s3_filesystem(cfg).delete_dir_contents(prefix, missing_dir_ok=True)
+        console.print(f"[dim]fresh start: cleared s3://{prefix}[/]")
+
+
+def _start_services(cfg: Settings) -> None:
+    """Kafka, and the local S3 server when the lake is on S3 with no store of its own."""
+    with console.status("starting Kafka..."):
+        console.print(f"[green]✓[/] {KafkaService(cfg).start()}")
+    if on_object_store(cfg) and cfg.s3.endpoint is None:
+        with console.status("starting the local S3 server..."):
+            console.print(f"[green]✓[/] {S3Service(cfg).start()}")
 
 
 def _text(value: object) -> str:
@@ -90,12 +106,10 @@ def demo(
     reconciling every layer with the generator's truth (also written as HTML)."""
     started = time.monotonic()
     cfg = settings()
-    require_local_lake(cfg, "demo")
     if fresh:
         _fresh_start(cfg)
-    console.rule("[bold]1. Kafka")
-    with console.status("starting Kafka..."):
-        console.print(f"[green]✓[/] {KafkaService(cfg).start()}")
+    console.rule("[bold]1. Kafka" + (" and the object store" if on_object_store(cfg) else ""))
+    _start_services(cfg)
     console.rule("[bold]2. Generate shopper events")
     from ecomlake.generator.run import Target, write_manifest
 

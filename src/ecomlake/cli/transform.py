@@ -11,7 +11,6 @@ from rich.table import Table
 
 from ecomlake.cli.app import app, console, settings
 from ecomlake.cli.jobs import last_error, run_job
-from ecomlake.core.storage import require_local_lake
 from ecomlake.errors import EcomlakeError
 
 
@@ -66,7 +65,6 @@ def transform(
     `marts.<model>` (on DuckDB: `ecomlake query "select * from marts.fct_daily_revenue"`).
     """
     cfg = settings()
-    require_local_lake(cfg, "transform")
     args = [command.value, "--target", target.value]
     if select:
         args += ["--select", *select]

@@ -19,6 +19,7 @@ from ecomlake.config import Settings
 from ecomlake.errors import EcomlakeError
 
 if TYPE_CHECKING:
+    from deltalake import DeltaTable
     from pyarrow.fs import S3FileSystem
 
 LOCAL_CREDENTIALS = "credentials.json"  # under <data>/s3: the local server's own, mode 0600
@@ -202,6 +203,30 @@ def is_delta_table(settings: Settings, uri: str) -> bool:
     return bool(info.type == fs.FileType.Directory)
 
 
+def curated_tables(settings: Settings) -> dict[str, str]:
+    """The curated Delta tables the ETL has written, name -> location (a folder or an s3://
+    prefix with a Delta log), in name order; empty when there are none yet."""
+    root = curated_uri(settings)
+    if not root.startswith("s3://"):
+        folder = Path(root)
+        names = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+    else:
+        from pyarrow import fs
+
+        listing = fs.FileSelector(root.removeprefix("s3://"), allow_not_found=True)
+        stored = s3_filesystem(settings).get_file_info(listing)
+        names = [f.base_name for f in stored if f.type == fs.FileType.Directory]
+    tables = {name: f"{root}/{name}" for name in sorted(names)}
+    return {name: uri for name, uri in tables.items() if is_delta_table(settings, uri)}
+
+
+def open_delta(settings: Settings, uri: str, version: int | None = None) -> DeltaTable:
+    """delta-rs's handle on the Delta table at `uri`, through the store's client when remote."""
+    from deltalake import DeltaTable
+
+    return DeltaTable(uri, version=version, storage_options=delta_storage_options(settings) or None)
+
+
 def parquet_files(settings: Settings, uri: str) -> int:
     """How many Parquet files are stored under `uri` (in a table's log or not)."""
     if not uri.startswith("s3://"):
@@ -227,21 +252,6 @@ def s3_filesystem(settings: Settings) -> S3FileSystem:
         force_virtual_addressing=not a.path_style,
         allow_bucket_creation=True,
     )
-
-
-# What runs with the lake on object storage so far: the stream job (Flink's S3FileIO), the
-# Spark ETL and maintenance (S3FileIO and s3a), and pyiceberg's readers (`ecomlake query` and
-# `lake tables` over the raw tables, the dashboard's tail). What reads the curated tables with
-# DuckDB (dbt, the Airflow checks, the demo) still needs a local disk: those commands refuse an
-# object-store warehouse plainly rather than fail deep in a library.
-def require_local_lake(settings: Settings, command: str) -> None:
-    if on_object_store(settings):
-        raise EcomlakeError(
-            f"`ecomlake {command}` does not run on an object-store warehouse yet "
-            f"(lake.warehouse = {settings.lake.warehouse_uri(settings.data_dir)}): there, the "
-            "stream job, `etl`, `lake maintain`, `query` and `lake tables` run; "
-            "see docs/object-storage.md"
-        )
 
 
 _DENIED = ("ACCESS_DENIED", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
@@ -20,6 +19,7 @@ from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.table import Table as IcebergTable
 
 from ecomlake.config import Settings
+from ecomlake.core.storage import curated_tables, open_delta
 from ecomlake.errors import EcomlakeError
 from ecomlake.lake.catalog import open_catalog
 
@@ -146,11 +146,15 @@ class IcebergLakeTable:
 @dataclass
 class DeltaLakeTable:
     name: str
-    path: Path
+    uri: str  # a folder, or an s3:// prefix
+    settings: Settings  # the store's client options
     kind: str = "delta"
 
+    def _table(self, version: int | None = None) -> DeltaTable:
+        return open_delta(self.settings, self.uri, version)
+
     def _open(self, as_of: Target | None = None) -> DeltaTable:
-        table = DeltaTable(str(self.path))
+        table = self._table()
         if as_of is None:
             return table
         if isinstance(as_of, int):
@@ -175,7 +179,7 @@ class DeltaLakeTable:
 
     def _rows(self, version: int) -> int | None:
         try:
-            table = DeltaTable(str(self.path), version=version)
+            table = self._table(version)
         except Exception:
             return None
         actions = table.get_add_actions(flatten=True)
@@ -183,15 +187,15 @@ class DeltaLakeTable:
         return int(sum(v or 0 for v in column.to_pylist()))
 
     def versions(self) -> int:
-        return len(DeltaTable(str(self.path)).history())
+        return len(self._table().history())
 
     def rows(self) -> int:
-        return self._rows(DeltaTable(str(self.path)).version()) or 0
+        return self._rows(self._table().version()) or 0
 
     def history(self, limit: int | None = None) -> list[Version]:
         """Versions, oldest first; the newest `limit` of them when given (each one's row
         count opens that version: only the ones shown are opened)."""
-        table = DeltaTable(str(self.path))
+        table = self._table()
         current = table.version()
         out = []
         entries = sorted(table.history(), key=lambda h: int(h["version"]))
@@ -231,7 +235,7 @@ class DeltaLakeTable:
         return next(v for v in self.history() if v.id == version)
 
     def files(self) -> int:
-        return len(DeltaTable(str(self.path)).file_uris())
+        return len(self._table().file_uris())
 
 
 class Lake:
@@ -239,7 +243,8 @@ class Lake:
 
     def __init__(self, settings: Settings):
         self.catalog: SqlCatalog = open_catalog(settings)
-        self.curated = settings.lake.curated_dir(settings.data_dir)
+        self.settings = settings
+        self.curated = curated_tables(settings)  # name -> location
 
     def names(self) -> list[str]:
         names = [
@@ -247,10 +252,7 @@ class Lake:
             for namespace in self.catalog.list_namespaces()
             for identifier in self.catalog.list_tables(namespace)
         ]
-        if self.curated.is_dir():
-            names += [
-                f"{CURATED}.{p.name}" for p in self.curated.iterdir() if (p / "_delta_log").is_dir()
-            ]
+        names += [f"{CURATED}.{name}" for name in self.curated]
         return sorted(names)
 
     def table(self, name: str) -> LakeTable:
@@ -258,10 +260,9 @@ class Lake:
         if not table:
             raise EcomlakeError(f"name a table as namespace.table, not {name!r}")
         if namespace == CURATED:
-            path = self.curated / table
-            if not (path / "_delta_log").is_dir():
+            if table not in self.curated:
                 raise EcomlakeError(f"no table {name}: run `ecomlake etl` to create it")
-            return DeltaLakeTable(name, path)
+            return DeltaLakeTable(name, self.curated[table], self.settings)
         try:
             return IcebergLakeTable(name, self.catalog.load_table((namespace, table)))
         except NoSuchTableError:

@@ -3,17 +3,28 @@
 The views read the Parquet files of each Delta table's current version (delta-rs lists them),
 so DuckDB reads only the columns and partitions a model needs and nothing is copied. They are
 re-registered before every dbt run; a view therefore shows the curated version of that run.
+
+On an object store the files are s3:// URIs. DuckDB's own S3 client (the httpfs extension) is
+not bundled and would be downloaded at run time; instead every connection that reads the views
+registers pyarrow's S3 client, the one pyiceberg already uses, as DuckDB's `s3` file system
+(`register_object_store`; dbt's connections through the `ecomlake.transform.lake_plugin`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
 from ecomlake.config import Settings
+from ecomlake.core.storage import curated_tables as stored_curated_tables
+from ecomlake.core.storage import curated_uri, on_object_store, open_delta, s3_filesystem
 from ecomlake.errors import EcomlakeError
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
 
 CURATED_SCHEMA = "curated"
 MART_SCHEMA = "marts"
@@ -27,11 +38,20 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def curated_view_sql(table_dir: Path) -> str:
-    """SELECT over the table's current files, columns in the table's order."""
-    from deltalake import DeltaTable
+def register_object_store(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Let `con` read s3:// files of the lake's store (a no-op on a local disk)."""
+    if not on_object_store(settings):
+        return
+    from fsspec.implementations.arrow import ArrowFSWrapper
 
-    table = DeltaTable(str(table_dir))
+    class LakeStore(ArrowFSWrapper):  # type: ignore[misc]
+        protocol = "s3"  # the scheme DuckDB routes to this file system
+
+    con.register_filesystem(LakeStore(s3_filesystem(settings)))
+
+
+def curated_view_sql(table: DeltaTable) -> str:
+    """SELECT over the table's current files, columns in the table's order."""
     schema = pa.schema(table.schema().to_arrow())
     columns = ", ".join(f'"{field.name}"' for field in schema)
     files = table.file_uris()
@@ -56,12 +76,15 @@ def _duckdb_type(arrow_type: pa.DataType) -> str:
         con.close()
 
 
-def register_curated(con: duckdb.DuckDBPyConnection, tables: list[Path]) -> None:
-    """(Re)create a `curated.<table>` view for each curated Delta table folder."""
+def register_curated(
+    con: duckdb.DuckDBPyConnection, settings: Settings, tables: dict[str, str]
+) -> None:
+    """(Re)create a `curated.<table>` view for each curated Delta table (name -> location)."""
+    register_object_store(con, settings)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {CURATED_SCHEMA}")
-    for table_dir in tables:
-        sql = curated_view_sql(table_dir)
-        con.execute(f'CREATE OR REPLACE VIEW {CURATED_SCHEMA}."{table_dir.name}" AS {sql}')
+    for name, uri in tables.items():
+        sql = curated_view_sql(open_delta(settings, uri))
+        con.execute(f'CREATE OR REPLACE VIEW {CURATED_SCHEMA}."{name}" AS {sql}')
 
 
 def attach_marts(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
@@ -87,16 +110,17 @@ def attach_marts(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return models
 
 
-def curated_tables(settings: Settings) -> list[Path]:
-    """The curated Delta tables the ETL has written (each folder with a Delta log)."""
-    root = settings.lake.curated_dir(settings.data_dir)
-    tables = [p for p in sorted(root.glob("*")) if (p / "_delta_log").is_dir()]
+def curated_tables(settings: Settings) -> dict[str, str]:
+    """The curated Delta tables the ETL has written, name -> location (folder or s3:// URI)."""
+    tables = stored_curated_tables(settings)
     if not tables:
-        raise EcomlakeError(f"no curated tables in {root}: run `ecomlake etl` first")
+        raise EcomlakeError(
+            f"no curated tables in {curated_uri(settings)}: run `ecomlake etl` first"
+        )
     return tables
 
 
-def refresh_curated_views(settings: Settings, tables: list[Path] | None = None) -> Path:
+def refresh_curated_views(settings: Settings, tables: dict[str, str] | None = None) -> Path:
     """Point the warehouse's curated views at the tables' current files (before dbt runs);
     returns the warehouse's path."""
     path = warehouse_path(settings)
@@ -106,7 +130,7 @@ def refresh_curated_views(settings: Settings, tables: list[Path] | None = None) 
     except duckdb.IOException as exc:  # DuckDB allows one writing process
         raise EcomlakeError(f"the warehouse {path} is in use by another process: {exc}") from None
     try:
-        register_curated(con, curated_tables(settings) if tables is None else tables)
+        register_curated(con, settings, curated_tables(settings) if tables is None else tables)
     finally:
         con.close()
     return path

@@ -10,17 +10,15 @@ def absorbed_snapshot(settings: Settings) -> int | None:
     """The raw snapshot the curated layer has absorbed: the mark all curated tables share.
     None when a table is missing or the marks differ (a run stopped midway: the ETL's own
     check, which orders marks by raw's history, finishes it)."""
-    from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
-    from ecomlake.core.storage import curated_uri, delta_storage_options
+    from ecomlake.core.storage import curated_uri, open_delta
     from ecomlake.lake.marks import CURATED_TABLES, recorded_snapshot
 
-    root, options = curated_uri(settings), delta_storage_options(settings)
+    root = curated_uri(settings)
     try:
         marks = {
-            recorded_snapshot(DeltaTable(f"{root}/{t}", storage_options=options).history())
-            for t in CURATED_TABLES
+            recorded_snapshot(open_delta(settings, f"{root}/{t}").history()) for t in CURATED_TABLES
         }
     except TableNotFoundError:
         return None
@@ -74,13 +72,12 @@ def _project_digest() -> str:
 def marts_source(settings: Settings) -> dict[str, object]:
     """What the marts would be built from now: each curated table's absorbed raw snapshot (its
     data; maintenance keeps it, a rollback or a new ETL run changes it) and the project."""
-    from deltalake import DeltaTable
-
+    from ecomlake.core.storage import open_delta
     from ecomlake.lake.marks import recorded_snapshot
     from ecomlake.lake.warehouse import curated_tables
 
-    tables = {p.name: recorded_snapshot(DeltaTable(str(p)).history())
-              for p in curated_tables(settings)}  # fmt: skip
+    tables = {name: recorded_snapshot(open_delta(settings, uri).history())
+              for name, uri in curated_tables(settings).items()}  # fmt: skip
     return {"curated": tables, "project": _project_digest()}
 
 

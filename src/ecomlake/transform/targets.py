@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ecomlake.config import Settings
+from ecomlake.core.storage import open_delta, spark_uri
 from ecomlake.lake.warehouse import curated_tables, refresh_curated_views
 
 log = logging.getLogger(__name__)
@@ -49,28 +50,29 @@ def prepared(target: str, settings: Settings) -> Iterator[dict[str, str]]:
         yield {}
 
 
-def _prepare_duckdb(settings: Settings, tables: list[Path]) -> dict[str, str]:
+def _prepare_duckdb(settings: Settings, tables: dict[str, str]) -> dict[str, str]:
     path = refresh_curated_views(settings, tables)
-    log.info("duckdb: curated views %s in %s", ", ".join(t.name for t in tables), path)
+    log.info("duckdb: curated views %s in %s", ", ".join(tables), path)
     return {"ECOMLAKE_WAREHOUSE": str(path)}
 
 
 @contextmanager
-def _spark(settings: Settings, tables: list[Path]) -> Iterator[None]:
+def _spark(settings: Settings, tables: dict[str, str]) -> Iterator[None]:
     from ecomlake.core.spark import create_session
 
     spark = create_session(settings, metastore_dir=spark_metastore(settings))
     try:
         spark.sql("CREATE DATABASE IF NOT EXISTS curated")
-        for table in tables:
-            location = table.resolve().as_posix().replace("'", "\\'")
-            registered = spark.catalog.tableExists(f"curated.{table.name}")
-            if registered and _location(spark, table.name) != f"file:{location}":
-                spark.sql(f"DROP TABLE curated.{table.name}")  # the data folder moved
+        for name, uri in tables.items():
+            location = spark_uri(uri) if "://" in uri else f"file:{Path(uri).resolve().as_posix()}"
+            registered = spark.catalog.tableExists(f"curated.{name}")
+            if registered and _location(spark, name) != location:
+                spark.sql(f"DROP TABLE curated.{name}")  # the data folder or the lake moved
                 registered = False
             if not registered:
-                spark.sql(f"CREATE TABLE curated.{table.name} USING DELTA LOCATION '{location}'")
-        log.info("spark: curated tables %s", ", ".join(t.name for t in tables))
+                quoted = location.replace("'", "\\'")
+                spark.sql(f"CREATE TABLE curated.{name} USING DELTA LOCATION '{quoted}'")
+        log.info("spark: curated tables %s", ", ".join(tables))
         yield
     finally:
         spark.stop()
@@ -104,26 +106,25 @@ def _qualified_temporary_tables() -> Iterator[None]:
 
 
 @contextmanager
-def _fakesnow(settings: Settings, tables: list[Path]) -> Iterator[None]:
+def _fakesnow(settings: Settings, tables: dict[str, str]) -> Iterator[None]:
     import fakesnow
     import pyarrow as pa
     import snowflake.connector
-    from deltalake import DeltaTable
 
     directory = fakesnow_dir(settings)
     directory.mkdir(parents=True, exist_ok=True)
     with fakesnow.patch(db_path=directory), _qualified_temporary_tables():
         con = snowflake.connector.connect(database="ECOMLAKE", schema="CURATED")
         duck = con._duck_conn  # fakesnow's DuckDB underneath
-        for table in tables:
-            data = DeltaTable(str(table)).to_pyarrow_table()
+        for name, uri in tables.items():
+            data = open_delta(settings, uri).to_pyarrow_table()
             # Nested columns (a basket's items) have no use in the models; Snowflake would
             # hold them as VARIANT.
             flat = [f.name for f in data.schema if not pa.types.is_nested(f.type)]
             duck.register("incoming", data.select(flat))
-            duck.execute(f"CREATE OR REPLACE TABLE ecomlake.curated.{table.name} AS "
+            duck.execute(f"CREATE OR REPLACE TABLE ecomlake.curated.{name} AS "
                          "SELECT * FROM incoming")  # fmt: skip
             duck.unregister("incoming")
         con.close()
-        log.info("fakesnow: curated tables %s", ", ".join(t.name for t in tables))
+        log.info("fakesnow: curated tables %s", ", ".join(tables))
         yield
