@@ -78,7 +78,8 @@ class KafkaSettings(BaseModel):
         return f"{self.host}:{self.port}"
 
 
-WAREHOUSE_SCHEMES = ("file", "s3", "gs", "abfss")
+WAREHOUSE_SCHEMES = ("file", "s3")
+NOT_YET_SCHEMES = ("gs", "abfss")  # named so that their users get a plain answer
 
 
 class LakeSettings(BaseModel):
@@ -88,7 +89,7 @@ class LakeSettings(BaseModel):
 
     catalog: str | None = None  # JDBC URI; default: SQLite in the data folder
     # URI; default: the data folder's lake/warehouse. s3://BUCKET/PREFIX puts every table on
-    # the object store of the `s3` settings (gs:// and abfss:// are documented, not tested).
+    # the object store of the `s3` settings (gs:// and abfss://: not yet, docs/object-storage.md).
     warehouse: str | None = None
 
     @field_validator("warehouse")
@@ -97,6 +98,11 @@ class LakeSettings(BaseModel):
         if value is None:
             return None
         scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme in NOT_YET_SCHEMES:
+            raise ValueError(
+                f"{scheme}:// warehouses are not supported yet (file:// and s3:// are: "
+                "docs/object-storage.md)"
+            )
         if scheme not in WAREHOUSE_SCHEMES:
             known = ", ".join(f"{s}://" for s in WAREHOUSE_SCHEMES)
             raise ValueError(f"lake.warehouse must start with one of {known}")

@@ -78,24 +78,31 @@ def warm_spark(tmp_path_factory: pytest.TempPathFactory, s3_store: dict[str, str
 
 
 @pytest.fixture(scope="session")
-def s3_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def s3_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Service]:
     """The local S3 server of `ecomlake up --with s3` on a free port, with credentials given
-    as a user would give them: the environment a test's jobs need to reach it (the bucket
-    `ecomlake` exists; each test puts its warehouse under its own prefix)."""
-    env = {
-        "ECOMLAKE_S3__PORT": str(free_port()),
-        "ECOMLAKE_S3__ACCESS_KEY_ID": "it-key",
-        "ECOMLAKE_S3__SECRET_ACCESS_KEY": "it-secret-0123456789",
-    }
+    as a user would give them (the bucket `ecomlake` exists; each test puts its warehouse
+    under its own prefix). A test may stop and start it (a store outage)."""
     settings = load_settings(
         data_dir=tmp_path_factory.mktemp("s3-server"),
-        s3={"port": int(env["ECOMLAKE_S3__PORT"]), "access_key_id": "it-key",
-            "secret_access_key": env["ECOMLAKE_S3__SECRET_ACCESS_KEY"]},
+        s3={"port": free_port(), "access_key_id": "it-key",
+            "secret_access_key": "it-secret-0123456789"},
     )  # fmt: skip
     service = S3Service(settings)
     service.start()
-    yield env
+    yield service
     service.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_store(s3_service: S3Service) -> dict[str, str]:
+    """The environment a test's jobs need to reach the local S3 server."""
+    s3 = s3_service.settings.s3
+    assert s3.access_key_id is not None and s3.secret_access_key is not None
+    return {
+        "ECOMLAKE_S3__PORT": str(s3.port),
+        "ECOMLAKE_S3__ACCESS_KEY_ID": s3.access_key_id.get_secret_value(),
+        "ECOMLAKE_S3__SECRET_ACCESS_KEY": s3.secret_access_key.get_secret_value(),
+    }
 
 
 def log_tail(path: Path, lines: int = 20) -> str:

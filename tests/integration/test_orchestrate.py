@@ -1,6 +1,8 @@
 """Airflow's ecommerce_daily, really run (`ecomlake orchestrate run`, i.e. `airflow dags test`)
 over data from the real stream job: the sensor, the Spark ETL, dbt through Cosmos, the layer
-checks, the warehouse load and maintenance.
+checks, the warehouse load and maintenance. The lake is on object storage (the local S3 server
+of `ecomlake up --with s3`), so this is the whole story on S3: every reader and writer of the
+lake goes through the bucket, and the data folder keeps no table file.
 
 1. the run for a day succeeds; the marts and the warehouse load match the generator's truth;
 2. a rerun of the same interval succeeds and changes nothing (idempotent): the ETL, dbt and
@@ -23,7 +25,8 @@ import duckdb
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from ecomlake.config import Settings
+from ecomlake.config import Settings, load_settings
+from ecomlake.core.storage import parquet_files
 from ecomlake.services.kafka import KafkaService
 from tests.integration.conftest import END, produce
 from tests.integration.stream_helpers import query, run_cli, stream_env
@@ -67,11 +70,19 @@ def lose_messages(settings: Settings, env: dict[str, str], count: int) -> None:
 
 @pytest.mark.timeout(2400)
 def test_ecommerce_daily_runs_checks_and_fails_on_lost_data(
-    kafka: KafkaService, kafka_settings: Settings, warm_spark: str, tmp_path: Path
+    kafka: KafkaService,
+    kafka_settings: Settings,
+    s3_store: dict[str, str],
+    warm_spark: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = tmp_path / "data"
+    on_s3 = s3_store | {"ECOMLAKE_LAKE__WAREHOUSE": "s3://ecomlake/it-orchestrate"}
+    for key, value in on_s3.items():  # this process's readers (`query`) too
+        monkeypatch.setenv(key, value)
     # The ETL and maintenance tasks open their Spark sessions on the shared warm Spark.
-    env = stream_env(kafka_settings, data, TOPIC) | {"ECOMLAKE_BATCH__CONNECT": warm_spark}
+    env = stream_env(kafka_settings, data, TOPIC) | on_s3 | {"ECOMLAKE_BATCH__CONNECT": warm_spark}
     env["ECOMLAKE_KAFKA__EVENTS_TOPIC"] = TOPIC
     env["ECOMLAKE_ORCHESTRATE__SENSOR_TIMEOUT_S"] = "120"
     env["ECOMLAKE_ORCHESTRATE__SENSOR_POKE_S"] = "5"
@@ -100,6 +111,9 @@ def test_ecommerce_daily_runs_checks_and_fails_on_lost_data(
     finally:
         con.close()
     assert loaded == (raw["n"],) and snapshot_rows == raw["n"]
+    # The tables' files are all in the bucket: the data folder holds the Iceberg catalog.
+    assert not [p for p in (data / "lake").rglob("*") if p.is_file() and p.name != "catalog.db"]
+    assert parquet_files(load_settings(data_dir=data), "s3://ecomlake/it-orchestrate") > 10
 
     # 2. The same interval again: success, same marts; the ETL and maintenance have nothing
     # to do (maintenance compacted raw.events, which is not new data).

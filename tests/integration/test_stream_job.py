@@ -1,15 +1,18 @@
 """The stream job and the Spark batch side against the real broker and a real lake on object
 storage (the local S3 server of `ecomlake up --with s3`): Iceberg through S3FileIO, Delta
 through s3a. Reconciled with the generator's manifest: every valid event once, every malformed
-message rejected with its reason (in the table and on the DLQ topic), nothing else, and a
-restart changes nothing; then the ETL's full and incremental runs give curated tables that
-reconcile to the cent, and maintenance changes no answer. The data folder keeps no table
-file: they are all in the bucket. (The other stream and ETL tests write to a local disk.)"""
+message rejected with its reason (in the table and on the DLQ topic), nothing else; a restart
+changes nothing, nor does the store going away while the job commits. Then the ETL's full and
+incremental runs give curated tables that reconcile to the cent, and maintenance changes no
+answer. The data folder keeps no table file: they are all in the bucket. (The other stream
+and ETL tests write to a local disk; test_orchestrate runs the rest of the story on S3.)"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from pyarrow import fs
 from ecomlake.config import Settings, load_settings
 from ecomlake.core.storage import curated_uri, delta_storage_options, s3_filesystem
 from ecomlake.services.kafka import KafkaService
+from ecomlake.services.s3 import S3Service
 from tests.integration.conftest import END, produce
 from tests.integration.kafka_read import read_topic
 from tests.integration.stream_helpers import (
@@ -38,6 +42,7 @@ from tests.integration.stream_helpers import (
 def test_stream_reconciles_with_the_manifest(
     kafka: KafkaService,
     kafka_settings: Settings,
+    s3_service: S3Service,
     s3_store: dict[str, str],
     warm_spark: str,
     tmp_path: Path,
@@ -91,10 +96,25 @@ def test_stream_reconciles_with_the_manifest(
     check_curated(data, manifest)
     assert not [p for p in (data / "lake").rglob("*") if p.is_file() and p.name != "catalog.db"]
 
-    # Late events (12 hours back, people who were there before): an incremental MERGE.
+    # Late events (12 hours back, people who were there before) arrive while the object
+    # store is down: the job's commits fail, it restarts from its last checkpoint until the
+    # store is back, and then every event is in the lake once.
+    log = tmp_path / "stream-outage.log"
+    with log.open("w") as out:
+        job = subprocess.Popen([sys.executable, "-m", "ecomlake", "stream", "--topic", topic,
+                                "--stop-after-idle", "5"], env=env | {"COLUMNS": "200"},
+                               stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    wait_for(lambda: "running" in log.read_text(), job, timeout=180)
+    s3_service.stop()
     late = produce(kafka_settings, topic, events=5_000, seed=7, end=END - timedelta(hours=12),
                    workers=2).manifest  # fmt: skip
-    run_cli(env, "stream", "--topic", topic, "--stop-after-idle", "2")
+    time.sleep(15)  # several checkpoints' commits fail
+    assert job.poll() is None, log.read_text()[-3000:]
+    s3_service.start()
+    assert job.wait(timeout=600) == 0, log.read_text()[-3000:]
+    assert "RESTARTING" in log.read_text()  # the outage did hit the job
+    both = expected_counts(manifest)
+    assert counts(data) == {k: v + expected_counts(late)[k] for k, v in both.items()}
     assert "incremental run" in run_cli(env, "etl")
     merged = check_curated(data, manifest, late)
 
@@ -137,3 +157,10 @@ def check_curated(data: Path, *manifests: dict[str, Any]) -> list[tuple[Any, ...
 
 def env_bootstrap(env: dict[str, str]) -> str:
     return f"127.0.0.1:{env['ECOMLAKE_KAFKA__PORT']}"
+
+
+def wait_for(ready: Callable[[], bool], job: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert job.poll() is None and time.monotonic() < deadline, "the job did not start"
+        time.sleep(0.5)

@@ -11,6 +11,7 @@ import pytest
 from ecomlake.config import Settings, load_settings
 from ecomlake.core.storage import (
     aws_env,
+    curated_tables,
     curated_uri,
     delta_storage_options,
     iceberg_java_properties,
@@ -55,7 +56,8 @@ def test_the_default_lake_is_a_local_folder(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("uri", "message"),
     [
-        ("/data/lake", "lake.warehouse must start with one of file://, s3://, gs://, abfss://"),
+        ("/data/lake", "lake.warehouse must start with one of file://, s3://"),
+        ("gs://bucket/lake", "gs:// warehouses are not supported yet (file:// and s3:// are"),
         ("hdfs://nn/lake", "lake.warehouse must start with one of"),
         ("s3:///lake", "names no bucket"),
     ],
@@ -169,3 +171,15 @@ def test_object_store_failures_become_one_line_naming_the_setting() -> None:
                    "Couldn't connect to server")  # fmt: skip
     assert "ECOMLAKE_S3__ENDPOINT" in (object_store_error(down) or "")
     assert object_store_error(OSError("No space left on device")) is None
+
+
+def test_curated_tables_are_the_folders_with_a_delta_log(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "data")
+    assert curated_tables(settings) == {}  # no ETL run yet: nothing, not an error
+    root = Path(curated_uri(settings))
+    for name in ("orders", "events", "scratch"):
+        (root / name).mkdir(parents=True)
+    for name in ("orders", "events"):
+        (root / name / "_delta_log").mkdir()
+    (root / "notes.txt").write_text("not a table")
+    assert curated_tables(settings) == {"events": f"{root}/events", "orders": f"{root}/orders"}

@@ -84,8 +84,11 @@ def session_conf(settings: Settings) -> dict[str, str]:
 
 
 def spark_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
-    """Everything a job's own (local or cluster) application is started with."""
-    return server_conf(settings, master) | session_conf(settings)
+    """Everything a job's own (local or cluster) application is started with. Its Hadoop keys
+    are in the server's part as `spark.hadoop.*` (unprefixed, Spark warns it ignores them)."""
+    hadoop = spark_s3a_conf(settings)
+    own = {k: v for k, v in session_conf(settings).items() if k not in hadoop}
+    return server_conf(settings, master) | own
 
 
 def pyspark_home() -> Path:

@@ -178,12 +178,19 @@ def watch(client: Any, watcher: OffsetWatcher, options: JobOptions) -> bool:
     """Wait until the job ends (False) or should be stopped (True)."""
     last_report = 0.0
     outage: list[float] = []
+    seen = None
     try:
         while True:
             status = client.get_job_status().result()
             if status.is_globally_terminal_state():
                 client.get_job_execution_result().result()  # raises the job's failure
                 return False
+            if status != seen and seen is not None:
+                # A failure (broker or object store gone): Flink restarts the job from its
+                # last checkpoint with a growing back-off; the cause is in the Flink log.
+                log.log(logging.INFO if str(status).endswith("RUNNING") else logging.WARNING,
+                        "job %s", str(status).rsplit(".", 1)[-1])  # fmt: skip
+            seen = status
             idle = _idle_for(watcher, outage)
             if time.monotonic() - last_report >= 10:
                 last_report = time.monotonic()
