@@ -167,6 +167,11 @@ def test_object_store_failures_become_one_line_naming_the_setting() -> None:
         "'ecomlake': AWS Error ACCESS_DENIED during HeadObject operation: No response body."
     )
     assert "check ECOMLAKE_S3__ACCESS_KEY_ID and" in (object_store_error(denied) or "")
+    listing = OSError(
+        "When listing objects under key 'lake/curated/' in bucket 'ecomlake': AWS Error "
+        "SIGNATURE_DOES_NOT_MATCH during ListObjectsV2 operation: The request signature ..."
+    )
+    assert "check ECOMLAKE_S3__ACCESS_KEY_ID and" in (object_store_error(listing) or "")
     down = OSError("AWS Error NETWORK_CONNECTION during HeadObject operation: curlCode: 7, "
                    "Couldn't connect to server")  # fmt: skip
     assert "ECOMLAKE_S3__ENDPOINT" in (object_store_error(down) or "")

@@ -254,7 +254,10 @@ def s3_filesystem(settings: Settings) -> S3FileSystem:
     )
 
 
-_DENIED = ("ACCESS_DENIED", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied")
+# pyarrow spells the S3 error codes in capitals (ListObjectsV2 with a wrong secret gives
+# SIGNATURE_DOES_NOT_MATCH), delta-rs and the JVM as S3 does.
+_DENIED = ("ACCESS_DENIED", "INVALID_ACCESS_KEY_ID", "SIGNATURE_DOES_NOT_MATCH",
+           "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied")  # fmt: skip
 _UNREACHABLE = ("NETWORK_CONNECTION", "Couldn't connect", "Connection refused")
 
 

@@ -39,6 +39,9 @@ appender.console.filter.threshold.type = ThresholdFilter
 appender.console.filter.threshold.level = WARN
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = flink %-5p %c{1} - %m%n
+# One line per warning on the console (a store outage retries every few hundred ms); the
+# stack traces go to the log file.
+appender.console.layout.alwaysWriteExceptions = false
 # Known-harmless warnings of a local mini-cluster without Hadoop or Kerberos.
 logger.quiet1.name = org.apache.flink.runtime.util.HadoopUtils
 logger.quiet1.level = ERROR
