@@ -44,7 +44,8 @@ def timed(env: dict[str, str], *args: str) -> float:
     done = subprocess.run([sys.executable, "-m", "ecomlake", *args], env=env,
                           capture_output=True, text=True, check=False)  # fmt: skip
     if done.returncode != 0:
-        raise SystemExit(f"`ecomlake {' '.join(args)}` failed: {done.stderr[-2000:]}")
+        said = (done.stdout[-3000:] + done.stderr[-2000:]).strip()
+        raise SystemExit(f"`ecomlake {' '.join(args)}` failed: {said}")
     return round(time.monotonic() - started, 1)
 
 

@@ -40,7 +40,7 @@ def _quote(text: str) -> str:
 
 def register_object_store(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Let `con` read s3:// files of the lake's store (a no-op on a local disk)."""
-    if not on_object_store(settings):
+    if not on_object_store(settings) or con.filesystem_is_registered("s3"):
         return
     from fsspec.implementations.arrow import ArrowFSWrapper
 
