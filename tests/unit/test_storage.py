@@ -188,3 +188,17 @@ def test_curated_tables_are_the_folders_with_a_delta_log(tmp_path: Path) -> None
         (root / name / "_delta_log").mkdir()
     (root / "notes.txt").write_text("not a table")
     assert curated_tables(settings) == {"events": f"{root}/events", "orders": f"{root}/orders"}
+
+
+def test_duckdb_reads_the_store_through_one_registered_file_system(tmp_path: Path) -> None:
+    import duckdb
+
+    from ecomlake.lake.warehouse import register_object_store
+
+    con = duckdb.connect()
+    register_object_store(con, load_settings(data_dir=tmp_path))
+    assert con.list_filesystems() == []  # a local lake: DuckDB's own file system
+    settings = on_s3(tmp_path, access_key_id="key", secret_access_key=SECRET)
+    register_object_store(con, settings)
+    register_object_store(con, settings)  # dbt may configure a connection again
+    assert con.list_filesystems() == ["s3"]
