@@ -15,6 +15,7 @@ from typing import Any
 
 from ecomlake.config import REPO_ROOT, Settings, load_settings
 from ecomlake.core.jobs import emit_ready, emit_report, emit_step, emit_to, emit_total
+from ecomlake.core.storage import object_store_error
 from ecomlake.errors import EcomlakeError
 from ecomlake.transform.targets import TARGETS, prepared
 
@@ -128,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             report = run_dbt(dbt_args(args))
     except EcomlakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the lake's store refused or did not answer (S3 clients)
+        line = object_store_error(exc)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
         return 2
     report["target"] = args.target
     emit_report(report)
