@@ -87,6 +87,11 @@ def test_stream_reconciles_with_the_manifest(
         "error: the object store refused the credentials: check ECOMLAKE_S3__ACCESS_KEY_ID "
         "and ECOMLAKE_S3__SECRET_ACCESS_KEY (and s3.endpoint)"
     )
+    # The same from dbt's runner (its own process, in .venvs/dbt).
+    dbt = subprocess.run([sys.executable, "-m", "ecomlake", "transform"], env=wrong,
+                         capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert dbt.returncode == 1 and "\n" not in dbt.stderr.strip(), dbt.stderr[-2000:]
+    assert "the object store refused the credentials" in dbt.stderr
 
     # The Spark ETL on the same bucket, on the warm Spark (started with the store's
     # credentials): a full run, reconciled with the manifest to the cent.
