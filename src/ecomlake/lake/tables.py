@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Protocol
 
 import pyarrow as pa
@@ -244,7 +245,12 @@ class Lake:
     def __init__(self, settings: Settings):
         self.catalog: SqlCatalog = open_catalog(settings)
         self.settings = settings
-        self.curated = curated_tables(settings)  # name -> location
+
+    @cached_property
+    def curated(self) -> dict[str, str]:
+        """name -> location; listed when first needed (on S3 a listing is requests, and a
+        Lake opened for one Iceberg table needs none)."""
+        return curated_tables(self.settings)
 
     def names(self) -> list[str]:
         names = [
